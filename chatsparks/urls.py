@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from chatsparks import health
+from chatsparks.workspaces import views as workspace_views
+
+admin.site.site_header = "ChatSparks support"
+admin.site.site_title = "ChatSparks support"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("join/<str:token>/", workspace_views.invitation_join, name="invitation_join"),
+    path("api/v1/", include("chatsparks.workspaces.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("chatsparks.workspaces.urls")),
+    path("", include("chatsparks.dashboard.urls")),
+]
