@@ -13,6 +13,13 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Named queues so a flood on one (webhooks) never starves another (sends); a deployment can
 # give each its own workers with `-Q`.
 app.conf.task_queues = [Queue(name) for name in ("webhooks", "sends", "sync", "default")]
+# Each task's queue is chosen here, by its name, in one table (Celery 5.7 deprecates the
+# per-task ``queue=`` attribute). Anything unlisted goes to ``default``.
+app.conf.task_routes = {
+    "webhooks.*": {"queue": "webhooks"},
+    "sends.*": {"queue": "sends"},
+    "sync.*": {"queue": "sync"},
+}
 app.autodiscover_tasks()
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery.schedules import crontab
 from django.utils.csp import CSP
 
-from chatsparks.settings.env import BASE_DIR, env
+from chatsparks.settings.env import BASE_DIR, env, mailer_from_env
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
@@ -114,9 +114,7 @@ ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {"login_failed": "10/m/ip,5/5m/key"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ChatSparks"
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
-EMAIL_TIMEOUT = 10
+MAILERS = {"default": mailer_from_env()}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ChatSparks <no-reply@chatsparks.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -192,7 +190,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ("webhooks", "sends", "sync", "default")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers an unacknowledged message after this; longer waits live in the database.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}

@@ -3,8 +3,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.forms.models import model_to_dict
 
-from chatsparks.workspaces.models import Workspace
+from chatsparks.workspaces.models import (
+    LISTENING_WINDOW_MAX_DAYS,
+    LISTENING_WINDOW_MIN_DAYS,
+    Workspace,
+)
 from chatsparks.workspaces.roles import Role
 
 TIMEZONE_CHOICES = [
@@ -27,18 +32,31 @@ class WorkspaceCreateForm(forms.Form):
     )
 
 
-class WorkspaceSettingsForm(forms.ModelForm):
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES)
-    default_language = forms.ChoiceField(choices=settings.WORKSPACE_LANGUAGES)
+class WorkspaceSettingsForm(forms.Form):
+    """Not a ModelForm: validating one writes into the instance, and the service must see the
+    workspace as stored to know what changed."""
 
-    class Meta:
-        model = Workspace
-        fields = ("name", "timezone", "default_language", "listening_window_days", "require_mfa")
-        help_texts = {
-            "listening_window_days": "Comments on posts older than this are stored but trigger "
-            "nothing. Between 7 and 90 days.",
-        }
-        widgets = {"listening_window_days": forms.NumberInput(attrs={"min": 7, "max": 90})}
+    name = forms.CharField(max_length=80)
+    timezone = forms.ChoiceField(
+        choices=TIMEZONE_CHOICES, help_text="Drives waits, exports and date pickers."
+    )
+    default_language = forms.ChoiceField(choices=settings.WORKSPACE_LANGUAGES)
+    listening_window_days = forms.IntegerField(
+        label="Comment-listening window (days)",
+        min_value=LISTENING_WINDOW_MIN_DAYS,
+        max_value=LISTENING_WINDOW_MAX_DAYS,
+        help_text="Comments on posts older than this are stored but trigger nothing. "
+        "Between 7 and 90 days.",
+    )
+    require_mfa = forms.BooleanField(
+        label="Require two-factor authentication",
+        required=False,
+        help_text="Everyone must set up an authenticator app before using this workspace.",
+    )
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace, data: Any = None) -> "WorkspaceSettingsForm":
+        return cls(data, initial=model_to_dict(workspace, fields=list(cls.base_fields)))
 
 
 class InvitationForm(forms.Form):

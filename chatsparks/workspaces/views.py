@@ -53,14 +53,13 @@ def settings_general(request: WorkspaceRequest) -> HttpResponse:
     can_edit = role_allows(request.membership.role, Permission.EDIT_SETTINGS)
     if request.method == "POST":
         require_permission(request.membership, Permission.EDIT_SETTINGS)
-        form = WorkspaceSettingsForm(request.POST, instance=workspace)
+        form = WorkspaceSettingsForm.for_workspace(workspace, request.POST)
         if form.is_valid():
             services.workspace_update(workspace=workspace, actor=request.user, **form.cleaned_data)
             messages.success(request, "Settings saved.")
             return redirect("workspaces:settings_general", workspace_id=workspace.public_id)
-        workspace.refresh_from_db()
     else:
-        form = WorkspaceSettingsForm(instance=workspace)
+        form = WorkspaceSettingsForm.for_workspace(workspace)
     if not can_edit:
         for field in form.fields.values():
             field.disabled = True

@@ -1,0 +1,78 @@
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from chatsparks.users.models import User
+from chatsparks.workspaces.models import AuditEntry, Invitation, Membership, Workspace
+from chatsparks.workspaces.roles import Role
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory, WorkspaceFactory
+
+
+@dataclass
+class Team:
+    """One workspace with a person in every role, a second member to act upon, an open
+    invitation, and an outsider who owns a different workspace."""
+
+    workspace: Workspace
+    owner: User
+    admin: User
+    member: User
+    teammate: Membership
+    invitation: Invitation
+    outsider: User
+    other_workspace: Workspace
+
+    def user(self, role: str) -> User | None:
+        return {
+            "anonymous": None,
+            "outsider": self.outsider,
+            "member": self.member,
+            "admin": self.admin,
+            "owner": self.owner,
+        }[role]
+
+
+@pytest.fixture
+def team(db: Any) -> Team:
+    workspace = WorkspaceFactory(name="Glow Beauty")
+    owner = MembershipFactory(workspace=workspace, role=Role.OWNER).user
+    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN).user
+    member = MembershipFactory(workspace=workspace, role=Role.MEMBER).user
+    teammate = MembershipFactory(workspace=workspace, role=Role.MEMBER)
+    invitation = InvitationFactory(workspace=workspace, invited_by=owner)
+    other = MembershipFactory(role=Role.OWNER, workspace__name="Rival Shop")
+    return Team(
+        workspace=workspace,
+        owner=owner,
+        admin=admin,
+        member=member,
+        teammate=teammate,
+        invitation=invitation,
+        outsider=other.user,
+        other_workspace=other.workspace,
+    )
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def tenant_snapshot() -> tuple[Any, ...]:
+    """Every row a workspace action could change, to prove a refused request changed none."""
+    return (
+        list(Workspace.objects.order_by("pk").values()),
+        list(Membership.unscoped.order_by("pk").values()),
+        list(Invitation.unscoped.order_by("pk").values()),
+        AuditEntry.objects.count(),
+        User.objects.count(),
+    )
+
+
+@pytest.fixture
+def user(db: Any) -> User:
+    return UserFactory()
