@@ -1,0 +1,172 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live server, with a real
+Celery worker process consuming what the live server enqueues.
+
+Each step's screenshot goes to ``var/e2e-screenshots/`` (git-ignored).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+
+from chatsparks.celery import app as celery_app
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
+# itself (reading mail, checking rows) are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "var" / "e2e-screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it where it can)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Shots:
+    """Numbered screenshots for one test, so a failed run shows the path it took."""
+
+    def __init__(self, test_name: str) -> None:
+        self.folder = SCREENSHOTS / test_name
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.count = 0
+
+    def __call__(self, page: Any, step: str) -> None:
+        self.count += 1
+        page.screenshot(path=str(self.folder / f"{self.count:02d}-{step}.png"), full_page=True)
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    return Shots(re.sub(r"\W+", "-", request.node.name))
+
+
+def _isolated_broker_url() -> str:
+    """Parallel test processes each get their own Redis database, so one process's worker
+    never takes another's tasks (they would look for rows in the wrong test database)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = 1 + int(re.sub(r"\D", "", worker) or 0)
+    parts = urlsplit(settings.REDIS_URL)
+    return urlunsplit(parts._replace(path=f"/{index}"))
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or "localhost"
+    if host.startswith("/"):
+        from urllib.parse import quote
+
+        host = quote(host, safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def mail_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: Any, mail_folder: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``celery worker`` on the test database, sending mail into ``mail_folder``."""
+    broker = _isolated_broker_url()
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chatsparks.settings.local",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": broker,
+        "MAIL_BACKEND": "file",
+        "MAIL_FILE_PATH": str(mail_folder),
+    }
+    with log.open("wb") as out:
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "chatsparks",
+                "worker",
+                "-Q",
+                "default,webhooks,sends,sync",
+                "--pool",
+                "solo",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while b" ready." not in log.read_bytes():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail("Celery worker did not start:\n" + log.read_text(errors="replace"))
+        time.sleep(0.2)
+
+    previous = {
+        "broker_url": celery_app.conf.broker_url,
+        "task_always_eager": celery_app.conf.task_always_eager,
+    }
+    celery_app.conf.update(broker_url=broker, task_always_eager=False)
+    yield worker
+    celery_app.conf.update(**previous)
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
+def wait_for_mail(folder: Path, to: str, timeout: float = 30) -> str:
+    """The body of the first mail the worker wrote to ``to``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in sorted(folder.glob("*.log")):
+            text = message.read_text(errors="replace")
+            if re.search(rf"^To: {re.escape(to)}$", text, re.MULTILINE):
+                return text
+        time.sleep(0.2)
+    raise AssertionError(f"No mail to {to} within {timeout}s")
