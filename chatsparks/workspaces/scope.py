@@ -10,6 +10,7 @@ Membership and role are read from the database on every request, never cached in
 so a role change or a removal takes effect on that person's very next request.
 """
 
+import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Concatenate
@@ -19,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from chatsparks.workspaces.roles import Permission, role_allows
 
@@ -91,7 +93,9 @@ def workspace_view(
             scoped.workspace = membership.workspace  # type: ignore[attr-defined]
             scoped.membership = membership  # type: ignore[attr-defined]
             request.session[SESSION_LAST_WORKSPACE] = workspace_id
-            return view(scoped, *args, **kwargs)  # type: ignore[arg-type]
+            # Times on every page read in the workspace's own time zone.
+            with timezone.override(zoneinfo.ZoneInfo(membership.workspace.timezone)):
+                return view(scoped, *args, **kwargs)  # type: ignore[arg-type]
 
         return wrapper
 

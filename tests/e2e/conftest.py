@@ -11,6 +11,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -116,7 +119,7 @@ def celery_worker_process(
         "MAIL_FILE_PATH": str(mail_folder),
     }
     with log.open("wb") as out:
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        worker = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -160,13 +163,22 @@ def celery_worker_process(
         worker.kill()
 
 
+def _messages_in(folder: Path) -> Iterator[EmailMessage]:
+    # Django's file backend appends each message to a .log file, followed by a line of dashes.
+    for path in sorted(folder.glob("*.log")):
+        for chunk in re.split(rb"\r?\n-{79}\r?\n", path.read_bytes()):
+            if chunk.strip():
+                yield message_from_bytes(chunk.lstrip(), policy=default_policy)  # type: ignore[misc]
+
+
 def wait_for_mail(folder: Path, to: str, timeout: float = 30) -> str:
-    """The body of the first mail the worker wrote to ``to``."""
+    """The decoded plain-text body of the first mail the worker wrote to ``to``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for message in sorted(folder.glob("*.log")):
-            text = message.read_text(errors="replace")
-            if re.search(rf"^To: {re.escape(to)}$", text, re.MULTILINE):
-                return text
+        for message in _messages_in(folder):
+            if message["To"] == to:
+                body = message.get_body(preferencelist=("plain",))
+                assert body is not None
+                return str(body.get_content())
         time.sleep(0.2)
-    raise AssertionError(f"No mail to {to} within {timeout}s")
+    raise AssertionError(f"No mail to {to} within {timeout}s in {folder}")

@@ -36,7 +36,11 @@ def test_enqueue_waits_for_the_commit_and_drops_work_on_rollback() -> None:
         assert CALLS == []
     assert CALLS == [{"n": 1}]
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        enqueue_on_commit(record, n=2)
-        raise RuntimeError("rolled back")
+    def enqueue_then_fail() -> None:
+        with transaction.atomic():
+            enqueue_on_commit(record, n=2)
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        enqueue_then_fail()
     assert CALLS == [{"n": 1}]

@@ -11,7 +11,7 @@ REQUIRED = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "DATABASE_URL", "REDIS_URL", 
 
 def import_production(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in REQUIRED and k != "DEBUG"}
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-c", "import chatsparks.settings.production"],
         cwd=ROOT,
         env={**clean, **env},

@@ -84,7 +84,7 @@ def test_a_password_reset_link_works_within_the_hour(client) -> None:  # type: i
 def test_a_password_reset_link_dies_after_one_hour(client) -> None:  # type: ignore[no-untyped-def]
     user = UserFactory()
     link = request_reset(client, user.email)
-    later = datetime.now() + timedelta(hours=1, minutes=1)  # noqa: DTZ005 - the generator uses naive local time
+    later = datetime.now() + timedelta(hours=1, minutes=1)
 
     with mock.patch.object(PasswordResetTokenGenerator, "_now", return_value=later):
         response = client.get(link, follow=True)

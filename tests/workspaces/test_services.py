@@ -31,7 +31,8 @@ def test_creating_a_workspace_makes_its_creator_the_owner() -> None:
     assert workspace.name == "Glow Beauty"
     assert workspace.timezone == "Asia/Bangkok"
     assert workspace.listening_window_days == 30
-    assert workspace.public_id.startswith("ws_") and len(workspace.public_id) == 15
+    assert workspace.public_id.startswith("ws_")
+    assert len(workspace.public_id) == 15
     assert list(Membership.objects.for_workspace(workspace).values_list("user", "role")) == [
         (creator.pk, "owner")
     ]

@@ -1,4 +1,5 @@
 import re
+from datetime import UTC, datetime
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -59,7 +60,8 @@ def test_the_switcher_lists_every_workspace_with_its_role(team: Team) -> None:
 
     text = page_text(client_for(team.member).get(url("dashboard:section", team, section="inbox")))
 
-    assert "Glow Beauty" in text and "Side Hustle" in text
+    assert "Glow Beauty" in text
+    assert "Side Hustle" in text
     assert re.search(r"Glow Beauty</span> <span class=\"chip\">Member", text)
     assert re.search(r"Side Hustle</span> <span class=\"chip\">Admin", text)
 
@@ -68,7 +70,8 @@ def test_settings_page_shows_the_workspace_id_and_only_owners_may_edit(team: Tea
     owner_text = page_text(client_for(team.owner).get(url("workspaces:settings_general", team)))
     member_text = page_text(client_for(team.member).get(url("workspaces:settings_general", team)))
 
-    assert team.workspace.public_id in owner_text and team.workspace.public_id in member_text
+    assert team.workspace.public_id in owner_text
+    assert team.workspace.public_id in member_text
     assert "Save changes" in owner_text
     assert "Save changes" not in member_text
     assert "Only owners can change these settings." in member_text
@@ -218,7 +221,9 @@ def test_invite_shows_pending_with_resend_and_revoke(
     text = page_text(response)
     row = re.search(r'<tr data-invitation="kim@example.com">.*?</tr>', text)
     assert row is not None
-    assert "Pending" in row.group(0) and "Resend" in row.group(0) and "Revoke" in row.group(0)
+    assert "Pending" in row.group(0)
+    assert "Resend" in row.group(0)
+    assert "Revoke" in row.group(0)
     assert mail.outbox[-1].to == ["kim@example.com"]
 
 
@@ -313,3 +318,17 @@ class TestRequiredTwoFactor:
 
         assert response.status_code == 403
         assert response.json() == {"detail": "This workspace requires two-factor authentication."}
+
+
+def test_times_show_in_the_workspace_time_zone(team: Team) -> None:
+    team.workspace.timezone = "Asia/Bangkok"
+    team.workspace.save()
+    membership = Membership.objects.for_workspace(team.workspace).get(user=team.member)
+    Membership.unscoped.filter(pk=membership.pk).update(
+        created_at=datetime(2026, 3, 1, 20, 30, tzinfo=UTC)
+    )
+
+    text = page_text(client_for(team.owner).get(url("workspaces:members", team)))
+
+    # 20:30 UTC on 1 March is already 2 March in Bangkok (UTC+7).
+    assert 'datetime="2026-03-02T03:30:00+07:00">2 Mar 2026' in text
