@@ -1,7 +1,9 @@
 """pytest: a real PostgreSQL and Redis, fast password hashing, mail kept in memory."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from chatsparks.settings.base import *  # noqa: F403
-from chatsparks.settings.base import CACHES
+from chatsparks.settings.base import CACHES, REDIS_URL
 from chatsparks.settings.env import env
 
 SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
@@ -13,8 +15,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Each xdist worker gets its own cache prefix so parallel tests never see each other's keys.
-CACHES["default"]["KEY_PREFIX"] = "test-" + env.str("PYTEST_XDIST_WORKER", default="main")
+# Parallel test processes (xdist's gw0, gw1, …) must not meet in Redis: each gets its own cache
+# prefix and its own broker database, so one process's Celery worker never takes another's
+# tasks (it would look for their rows in the wrong test database).
+_XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="gw0")
+CACHES["default"]["KEY_PREFIX"] = "test-" + _XDIST_WORKER
+CELERY_BROKER_URL = urlunsplit(
+    urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_XDIST_WORKER.removeprefix('gw') or 0)}")
+)
 ACCOUNT_RATE_LIMITS = False
 # Unit tests run tasks inline once their transaction commits; the browser tests start a real
 # worker process and switch this off.

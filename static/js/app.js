@@ -23,6 +23,34 @@
     }
   });
 
+  // Disclosure menus (workspace switcher, mobile menu) close on Escape or a click elsewhere.
+  function openMenus() {
+    return document.querySelectorAll("details.switcher[open], details.menu-toggle[open]");
+  }
+  document.addEventListener("click", function (event) {
+    openMenus().forEach(function (menu) {
+      var panel = menu.classList.contains("menu-toggle") ? document.getElementById("sidebar-panel") : null;
+      if (!menu.contains(event.target) && !(panel && panel.contains(event.target))) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menus = Array.prototype.slice.call(openMenus());
+    var inner = menus.filter(function (m) { return m.contains(document.activeElement); })[0] || menus[menus.length - 1];
+    if (!inner) return;
+    inner.removeAttribute("open");
+    inner.querySelector("summary").focus();
+  });
+
+  // On phones the sections scroll sideways: bring the current one into view.
+  document.addEventListener("DOMContentLoaded", function () {
+    var nav = document.querySelector(".nav");
+    var current = nav && nav.querySelector('[aria-current="page"]');
+    if (!current || nav.scrollWidth <= nav.clientWidth) return;
+    var offset = current.getBoundingClientRect().left - nav.getBoundingClientRect().left;
+    nav.scrollLeft += offset - (nav.clientWidth - current.offsetWidth) / 2;
+  });
+
   // A new workspace defaults to the browser's time zone rather than UTC.
   document.addEventListener("DOMContentLoaded", function () {
     var select = document.querySelector("select[data-detect-timezone]");

@@ -16,7 +16,6 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -77,15 +76,6 @@ def shots(request: pytest.FixtureRequest) -> Shots:
     return Shots(re.sub(r"\W+", "-", request.node.name))
 
 
-def _isolated_broker_url() -> str:
-    """Parallel test processes each get their own Redis database, so one process's worker
-    never takes another's tasks (they would look for rows in the wrong test database)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = 1 + int(re.sub(r"\D", "", worker) or 0)
-    parts = urlsplit(settings.REDIS_URL)
-    return urlunsplit(parts._replace(path=f"/{index}"))
-
-
 def _database_url() -> str:
     db = settings.DATABASES["default"]
     host = db.get("HOST") or "localhost"
@@ -108,13 +98,13 @@ def celery_worker_process(
     django_db_setup: Any, mail_folder: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A real ``celery worker`` on the test database, sending mail into ``mail_folder``."""
-    broker = _isolated_broker_url()
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "chatsparks.settings.local",
         "DATABASE_URL": _database_url(),
-        "REDIS_URL": broker,
+        # The test settings gave this process a broker database of its own.
+        "REDIS_URL": settings.CELERY_BROKER_URL,
         "MAIL_BACKEND": "file",
         "MAIL_FILE_PATH": str(mail_folder),
     }
@@ -149,18 +139,22 @@ def celery_worker_process(
             pytest.fail("Celery worker did not start:\n" + log.read_text(errors="replace"))
         time.sleep(0.2)
 
-    previous = {
-        "broker_url": celery_app.conf.broker_url,
-        "task_always_eager": celery_app.conf.task_always_eager,
-    }
-    celery_app.conf.update(broker_url=broker, task_always_eager=False)
     yield worker
-    celery_app.conf.update(**previous)
     worker.terminate()
     try:
         worker.wait(timeout=10)
     except subprocess.TimeoutExpired:
         worker.kill()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """For one test, tasks go to the real worker instead of running inline."""
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = True
 
 
 def _messages_in(folder: Path) -> Iterator[EmailMessage]:

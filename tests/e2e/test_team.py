@@ -19,7 +19,7 @@ def verification_link(live_server_url: str) -> str:
 
 
 def test_sign_up_invite_accept_and_lose_an_owner_page(
-    live_server: Any, browser: Any, celery_worker_process: Any, mail_folder: Any, shots: Shots
+    live_server: Any, browser: Any, celery_worker: None, mail_folder: Any, shots: Shots
 ) -> None:
     base = live_server.url
     owner_context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -94,7 +94,8 @@ def test_sign_up_invite_accept_and_lose_an_owner_page(
     shots(owner, "role-changed")
 
     response = kim.goto(billing)
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     expect(kim.get_by_role("heading", name="You can’t do that here")).to_be_visible()
     shots(kim, "billing-refused")
     kim.goto(base + "/")
