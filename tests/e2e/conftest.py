@@ -4,9 +4,11 @@ Celery worker process consuming what the live server enqueues.
 Each step's screenshot goes to ``var/e2e-screenshots/`` (git-ignored).
 """
 
+import ctypes
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -28,6 +31,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "e2e-screenshots"
+# One process, every queue; --purge drops messages a crashed earlier run left behind.
+WORKER_OPTIONS = [
+    "-Q", "default,webhooks,sends,sync", "--pool", "solo", "--purge", "-l", "info",
+    "--without-heartbeat", "--without-gossip", "--without-mingle",
+]  # fmt: skip
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -77,15 +85,14 @@ def shots(request: pytest.FixtureRequest) -> Shots:
 
 
 def _database_url() -> str:
+    """The test database as a URL for the worker process. A unix-socket host goes in the path
+    segment django-environ decodes (it leaves an encoded host as it is)."""
     db = settings.DATABASES["default"]
-    host = db.get("HOST") or "localhost"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    host, port = db.get("HOST") or "localhost", db.get("PORT") or 5432
     if host.startswith("/"):
-        from urllib.parse import quote
-
-        host = quote(host, safe="")
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
+        return f"postgres://{credentials}@:{port}/{quote(host, safe='')}/{db['NAME']}"
+    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
 
 
 @pytest.fixture(scope="session")
@@ -109,42 +116,34 @@ def celery_worker_process(
         "MAIL_FILE_PATH": str(mail_folder),
     }
     with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "chatsparks",
-                "worker",
-                "-Q",
-                "default,webhooks,sends,sync",
-                "--pool",
-                "solo",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "info",
-            ],
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "-m", "celery", "-A", "chatsparks", "worker", *WORKER_OPTIONS],
             cwd=ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
-    deadline = time.monotonic() + 60
-    while b" ready." not in log.read_bytes():
-        if worker.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            pytest.fail("Celery worker did not start:\n" + log.read_text(errors="replace"))
-        time.sleep(0.2)
-
-    yield worker
-    worker.terminate()
     try:
-        worker.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        worker.kill()
+        deadline = time.monotonic() + 60
+        while b" ready." not in log.read_bytes():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("Celery worker did not start:\n" + log.read_text(errors="replace"))
+            time.sleep(0.2)
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def _die_with_parent() -> None:
+    """A worker outliving a killed test run would keep taking the next run's tasks from the
+    same broker database; Linux ends it with its parent."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @pytest.fixture
