@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "chatsparks.users",
     "chatsparks.workspaces",
     "chatsparks.dashboard",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +199,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 # cost 2.4x in throughput here; CONN_MAX_AGE + health checks keep reused connections honest.
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE = {
+    # Catches any lost wake-up: a stored webhook waits at most this long.
+    "webhooks.sweep": {"task": "webhooks.events_drain", "schedule": 10.0},
+    "webhooks.purge": {"task": "webhooks.events_purge", "schedule": crontab(minute=41)},
     "workspaces.purge-stale-invitations": {
         "task": "workspaces.invitations_purge_stale",
         "schedule": crontab(minute=17),
@@ -217,3 +222,29 @@ LOGGING = {
 
 # Fernet keys for TikTok tokens at rest, newest first (MultiFernet): rotate by prepending.
 TOKEN_ENCRYPTION_KEYS: list[str] = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
+
+# The TikTok platforms: one base URL per real host, and this app's credentials on each.
+# chatsparks.settings.local points them all at the emulator (emulator/, `make run` starts it).
+TIKTOK_AUTHORIZE_BASE_URL = env.str("TIKTOK_AUTHORIZE_BASE_URL", default="https://www.tiktok.com")
+TIKTOK_BUSINESS_API_BASE_URL = env.str(
+    "TIKTOK_BUSINESS_API_BASE_URL", default="https://business-api.tiktok.com"
+)
+TIKTOK_CLIENT_KEY = env.str("TIKTOK_CLIENT_KEY", default="")
+TIKTOK_CLIENT_SECRET = env.str("TIKTOK_CLIENT_SECRET", default="")
+TIKTOK_SHOP_AUTHORIZE_BASE_URL = env.str(
+    "TIKTOK_SHOP_AUTHORIZE_BASE_URL", default="https://services.tiktokshop.com"
+)
+TIKTOK_SHOP_AUTH_BASE_URL = env.str(
+    "TIKTOK_SHOP_AUTH_BASE_URL", default="https://auth.tiktok-shops.com"
+)
+TIKTOK_SHOP_API_BASE_URL = env.str(
+    "TIKTOK_SHOP_API_BASE_URL", default="https://open-api.tiktokglobalshop.com"
+)
+TIKTOK_SHOP_APP_KEY = env.str("TIKTOK_SHOP_APP_KEY", default="")
+TIKTOK_SHOP_APP_SECRET = env.str("TIKTOK_SHOP_APP_SECRET", default="")
+TIKTOK_SHOP_SERVICE_ID = env.str("TIKTOK_SHOP_SERVICE_ID", default="")
+
+# Webhooks: bodies above this are refused unread; TikTok-Signature timestamps older than the
+# tolerance are refused as replays (TikTok leaves the window to the receiver).
+WEBHOOK_MAX_BODY_BYTES = 256 * 1024
+TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env.int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", default=300)

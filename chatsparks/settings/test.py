@@ -31,3 +31,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Serve static files straight from the source folders: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+TOKEN_ENCRYPTION_KEYS = ["tXodZqmy_tGl7aCvCS1eCeTGUhdsLGmP9BVNoRweyag="]
+TIKTOK_CLIENT_KEY = "test_client_key"
+TIKTOK_CLIENT_SECRET = "test_client_secret"  # noqa: S105
+TIKTOK_SHOP_APP_KEY = "29a39d"
+TIKTOK_SHOP_APP_SECRET = "e59af819cc"  # noqa: S105 - the Shop docs' own signing example

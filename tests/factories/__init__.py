@@ -1,3 +1,4 @@
+from tests.factories.integrations import ConnectionFactory, ShopConnectionFactory
 from tests.factories.users import UserFactory
 from tests.factories.workspaces import (
     AuditEntryFactory,
@@ -8,8 +9,10 @@ from tests.factories.workspaces import (
 
 __all__ = [
     "AuditEntryFactory",
+    "ConnectionFactory",
     "InvitationFactory",
     "MembershipFactory",
+    "ShopConnectionFactory",
     "UserFactory",
     "WorkspaceFactory",
 ]
