@@ -247,4 +247,6 @@ TIKTOK_SHOP_SERVICE_ID = env.str("TIKTOK_SHOP_SERVICE_ID", default="")
 # Webhooks: bodies above this are refused unread; TikTok-Signature timestamps older than the
 # tolerance are refused as replays (TikTok leaves the window to the receiver).
 WEBHOOK_MAX_BODY_BYTES = 256 * 1024
+# Set in Redis while a drain of stored webhooks is scheduled (integrations/webhooks/ingest.py).
+WEBHOOK_WAKE_KEY = "chatsparks:webhooks:drain-scheduled"
 TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env.int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", default=300)

@@ -20,6 +20,7 @@ STORAGES = {
 # tasks (it would look for their rows in the wrong test database).
 _XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="gw0")
 CACHES["default"]["KEY_PREFIX"] = "test-" + _XDIST_WORKER
+WEBHOOK_WAKE_KEY = f"test-{_XDIST_WORKER}:webhooks:drain-scheduled"
 CELERY_BROKER_URL = urlunsplit(
     urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_XDIST_WORKER.removeprefix('gw') or 0)}")
 )

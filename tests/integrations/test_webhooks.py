@@ -8,7 +8,6 @@ from unittest import mock
 
 import httpx
 import pytest
-from django.core.cache import cache
 from django.db import OperationalError
 from django.test import Client
 
@@ -46,8 +45,9 @@ def post(client: Client, path: str, body: bytes, headers: dict[str, str]) -> Any
 
 
 @pytest.fixture(autouse=True)
-def _no_stale_wake_key() -> None:
-    cache.delete(ingest.WAKE_KEY)
+def _no_stale_wake_key(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    ingest._redis().delete(settings.WEBHOOK_WAKE_KEY)
+    monkeypatch.setattr(ingest, "_last_wake_attempt", -ingest.WAKE_GRACE)
 
 
 class TestSignatures:
@@ -159,9 +159,8 @@ class TestReceiving:
 
     def test_database_down_is_503_so_tiktok_retries(self, client: Client) -> None:
         body = fixture("tiktok/comment_update.json")
-        with mock.patch.object(
-            ingest.WebhookEvent.objects, "bulk_create", side_effect=OperationalError("down")
-        ):
+        with mock.patch.object(ingest, "connection") as db:
+            db.cursor.side_effect = OperationalError("down")
             response = post(client, "/webhooks/tiktok/", body, tiktok_headers(body))
 
         assert response.status_code == 503
@@ -278,3 +277,16 @@ def test_twenty_concurrent_copies_make_one_row_and_no_error(live_server: Any) ->
 
     assert statuses == [200] * 20
     assert WebhookEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_redis_down_still_stores_and_acknowledges(client: Client) -> None:
+    import redis
+
+    body = fixture("tiktok/comment_update.json")
+    with mock.patch.object(ingest, "_redis") as broken:
+        broken.return_value.set.side_effect = redis.ConnectionError("refused")
+        response = post(client, "/webhooks/tiktok/", body, tiktok_headers(body))
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().status == "pending"  # the beat sweep will drain it

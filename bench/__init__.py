@@ -1,0 +1,1 @@
+"""Benchmarks, run by hand; figures recorded in bench/README.md. Never imported by the product."""
