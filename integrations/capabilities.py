@@ -46,7 +46,7 @@ def requested_scopes(provider: str) -> list[str]:
     return sorted({scope for scopes in table.values() for scope in scopes} | _BASE[provider])
 
 
-_BASE = {"tiktok": {"user.info.basic"}, "tiktok_shop": set()}
+_BASE = {"tiktok": {"user.info.basic"}, "tiktok_shop": {"seller.authorization.info"}}
 
 
 def capabilities_for(provider: str, granted: set[str] | frozenset[str]) -> set[Capability]:

@@ -138,3 +138,33 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type} {self.event_id[:12]}"
+
+
+class OAuthState(models.Model):
+    """A connect attempt in flight: single use, ten minutes, and bound to the user, their
+    session and the workspace, so a callback can only finish what that person started.
+
+    Only a hash of the ``state`` value is stored; the PKCE verifier is encrypted.
+    """
+
+    LIFETIME_SECONDS = 10 * 60
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    user = models.ForeignKey("users.User", on_delete=models.CASCADE, related_name="+")
+    session_hash = models.CharField(max_length=64)
+    state_hash = models.CharField(max_length=64, unique=True)
+    code_verifier_encrypted = models.TextField(blank=True)
+    redirect_uri = models.URLField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+
+    def __str__(self) -> str:
+        return f"{self.provider} connect for {self.workspace_id}"

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.utils import timezone as django_timezone
 
 from integrations.models import Connection
 
@@ -39,3 +40,54 @@ def connection_authorization_expiry_set(
 def tiktok_timestamp(value: object) -> datetime:
     """A Unix timestamp as TikTok sends it (an int, or a string of digits), made aware."""
     return datetime.fromtimestamp(int(str(value)), tz=UTC)
+
+
+def connection_disconnect(*, connection: Connection, actor: object) -> Connection:
+    """Stop using the account at once; hand the grant back to TikTok afterwards.
+
+    The status flips in this transaction, so nothing uses the tokens from here on; revoking
+    at TikTok is a network call and happens in a retried task after commit, which then wipes
+    the tokens. Drafts, inbox history, analytics and contacts are not touched: reconnecting the
+    same account finds them again.
+    """
+    from chatsparks.celery import enqueue_on_commit
+    from integrations.tasks import connection_revoke
+
+    with transaction.atomic():
+        locked = Connection.unscoped.select_for_update().get(pk=connection.pk)
+        if locked.status == Connection.Status.DISCONNECTED:
+            return locked
+        locked.status = Connection.Status.DISCONNECTED
+        locked.disconnected_at = django_timezone.now()
+        locked.save(update_fields=["status", "disconnected_at"])
+        enqueue_on_commit(
+            connection_revoke, workspace_id=locked.workspace_id, connection_id=locked.pk
+        )
+    return locked
+
+
+def connection_revoke_tokens(*, connection: Connection) -> str:
+    """Revoke the grant at TikTok (TikTok Shop documents no revoke call: the seller removes
+    the app in Seller Center), then forget the tokens either way."""
+    from integrations.clients.tiktok_business import TikTokBusinessClient
+
+    if connection.status != Connection.Status.DISCONNECTED:
+        return "skipped-reconnected"
+    outcome = "wiped"
+    if connection.provider == "tiktok" and connection.access_token_encrypted:
+        with TikTokBusinessClient() as client:
+            client.revoke(access_token=connection.access_token)
+        outcome = "revoked"
+    with transaction.atomic():
+        locked = Connection.unscoped.select_for_update().get(pk=connection.pk)
+        if locked.status == Connection.Status.DISCONNECTED:
+            locked.wipe_tokens()
+            locked.save(
+                update_fields=[
+                    "access_token_encrypted",
+                    "refresh_token_encrypted",
+                    "access_token_expires_at",
+                    "refresh_token_expires_at",
+                ]
+            )
+    return outcome

@@ -27,7 +27,8 @@ class WorkspaceScopedManager(models.Manager[Any]):
             f".for_workspace(workspace), or .unscoped where crossing tenants is the point."
         )
 
-    def for_workspace(self, workspace: "Workspace") -> models.QuerySet[Any]:
+    def for_workspace(self, workspace: "Workspace | int") -> models.QuerySet[Any]:
+        """Rows of one workspace; tasks pass the ``workspace_id`` they were given."""
         return super().get_queryset().filter(workspace=workspace)
 
     def create(self, **kwargs: Any) -> Any:

@@ -1,0 +1,146 @@
+"""TikTok API for Business: the creator's business account (OAuth, profile, posts).
+
+Wire format (tiktok-wire.md §5.3–5.4): paths under /open_api/v1.3/ end with a slash, the token
+travels in an ``Access-Token`` header, and errors arrive as HTTP 200 with a non-zero ``code``.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+
+from integrations.clients.base import BaseClient
+from integrations.clients.errors import (
+    RateLimited,
+    Rejected,
+    ScopeMissing,
+    TokenExpired,
+    TokenInvalid,
+    Transient,
+)
+
+API = "/open_api/v1.3/"
+# Business API throttling has no Retry-After; TikTok says a per-minute overage clears in 5 min.
+THROTTLE_WAIT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    open_id: str
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Profile:
+    display_name: str
+    username: str
+    profile_image: str
+
+
+def _grant(data: dict[str, Any]) -> TokenGrant:
+    now = datetime.now(tz=UTC)
+    return TokenGrant(
+        open_id=str(data["open_id"]),
+        access_token=data["access_token"],
+        refresh_token=data["refresh_token"],
+        # Lifetimes come from the response, never from constants (they changed before).
+        access_expires_at=now + timedelta(seconds=int(data["expires_in"])),
+        refresh_expires_at=now + timedelta(seconds=int(data["refresh_token_expires_in"])),
+        scopes=frozenset(s for s in str(data.get("scope", "")).split(",") if s),
+    )
+
+
+class TikTokBusinessClient(BaseClient):
+    def __init__(self, *, access_token: str = "", **kwargs: Any) -> None:
+        super().__init__(settings.TIKTOK_BUSINESS_API_BASE_URL, **kwargs)
+        self.access_token = access_token
+
+    def _call(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+    ) -> dict[str, Any]:
+        headers = {"Access-Token": self.access_token} if self.access_token else {}
+        response = self.send(method, API + path, params=params, json=json, headers=headers)
+        try:
+            payload = response.json()
+        except ValueError as error:
+            raise Transient(f"{path}: answer was not JSON ({response.status_code})") from error
+        code, message = payload.get("code"), payload.get("message", "")
+        if code == 0:
+            return payload.get("data") or {}
+        raise _error(code, message, path)
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
+        return _grant(
+            self._call(
+                "POST",
+                "tt_user/oauth2/token/",
+                json={
+                    "client_id": settings.TIKTOK_CLIENT_KEY,
+                    "client_secret": settings.TIKTOK_CLIENT_SECRET,
+                    "grant_type": "authorization_code",
+                    "auth_code": code,
+                    "redirect_uri": redirect_uri,
+                    "code_verifier": code_verifier,
+                },
+            )
+        )
+
+    def refresh(self, *, refresh_token: str) -> TokenGrant:
+        try:
+            data = self._call(
+                "POST",
+                "tt_user/oauth2/refresh_token/",
+                json={
+                    "client_id": settings.TIKTOK_CLIENT_KEY,
+                    "client_secret": settings.TIKTOK_CLIENT_SECRET,
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh_token,
+                },
+            )
+        except (Rejected, TokenExpired) as error:
+            raise TokenInvalid(f"Refresh refused: {error}", code=error.code) from error
+        return _grant(data)
+
+    def revoke(self, *, access_token: str) -> None:
+        self._call(
+            "POST",
+            "tt_user/oauth2/revoke/",
+            json={
+                "client_id": settings.TIKTOK_CLIENT_KEY,
+                "client_secret": settings.TIKTOK_CLIENT_SECRET,
+                "access_token": access_token,
+            },
+        )
+
+    def profile(self, *, business_id: str) -> Profile:
+        data = self._call(
+            "GET",
+            "business/get/",
+            params={
+                "business_id": business_id,
+                "fields": '["username","display_name","profile_image"]',
+            },
+        )
+        return Profile(
+            display_name=data.get("display_name", ""),
+            username=data.get("username", ""),
+            profile_image=data.get("profile_image", ""),
+        )
+
+
+def _error(code: Any, message: str, path: str) -> Exception:
+    text = f"{path}: {message} (code {code})"
+    if code == 40100:
+        return RateLimited(text, code=code, retry_after=THROTTLE_WAIT_SECONDS)
+    if code in (40104, 40105):
+        return TokenExpired(text, code=code)
+    if code == 40001:
+        return ScopeMissing(text, code=code)
+    if isinstance(code, int) and code >= 50000:
+        return Transient(text, code=code)
+    return Rejected(text, code=code)

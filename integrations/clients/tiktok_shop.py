@@ -1,0 +1,172 @@
+"""TikTok Shop Partner API: tokens (auth host) and signed seller calls (open-api host).
+
+Wire format (tiktok-wire.md §1): token calls are unsigned GETs with the app secret in the
+query; every other call carries ``app_key``, ``timestamp`` and ``sign`` (HMAC-SHA256 over the
+path, the sorted query and the raw body, wrapped in the secret), the token in
+``x-tts-access-token``, and ``shop_cipher`` on shop-scoped paths.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from integrations.clients.base import BaseClient
+from integrations.clients.errors import (
+    RateLimited,
+    Rejected,
+    ScopeMissing,
+    TokenExpired,
+    TokenInvalid,
+    Transient,
+)
+
+_TOKEN_EXPIRED, _TOKEN_INVALID, _SCOPE_MISSING = 105002, 105001, 105005
+_TOO_MANY, _INTERNAL, _TIMEOUT = 36009002, 36009003, 36009007
+
+
+def sign(*, secret: str, path: str, query: dict[str, str], body: bytes) -> str:
+    """The ``sign`` parameter, exactly as the Partner API documents it."""
+    pairs = "".join(f"{k}{query[k]}" for k in sorted(query) if k not in ("sign", "access_token"))
+    message = f"{secret}{path}{pairs}".encode() + body + secret.encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ShopGrant:
+    open_id: str
+    seller_name: str
+    seller_base_region: str
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Shop:
+    id: str
+    name: str
+    region: str
+    cipher: str
+
+
+def _envelope(response: httpx.Response, path: str) -> dict[str, Any]:
+    if response.status_code == 429:
+        retry_after = float(response.headers.get("Retry-After") or 1)
+        raise RateLimited(f"{path}: throttled", code=_TOO_MANY, retry_after=retry_after)
+    try:
+        payload = response.json()
+    except ValueError as error:
+        raise Transient(f"{path}: answer was not JSON ({response.status_code})") from error
+    code, message = payload.get("code"), payload.get("message", "")
+    if code == 0:
+        return payload.get("data") or {}
+    text = f"{path}: {message} (code {code})"
+    if code == _TOKEN_EXPIRED:
+        raise TokenExpired(text, code=code)
+    if code == _TOKEN_INVALID:
+        raise TokenInvalid(text, code=code)
+    if code == _SCOPE_MISSING:
+        raise ScopeMissing(text, code=code)
+    if code == _TOO_MANY:
+        raise RateLimited(text, code=code, retry_after=1.0)
+    if code in (_INTERNAL, _TIMEOUT):
+        raise Transient(text, code=code)
+    raise Rejected(text, code=code)
+
+
+def _grant(data: dict[str, Any]) -> ShopGrant:
+    return ShopGrant(
+        open_id=str(data["open_id"]),
+        seller_name=data.get("seller_name", ""),
+        seller_base_region=data.get("seller_base_region", ""),
+        access_token=data["access_token"],
+        refresh_token=data["refresh_token"],
+        # Absolute Unix timestamps here, unlike TikTok's durations.
+        access_expires_at=datetime.fromtimestamp(int(data["access_token_expire_in"]), tz=UTC),
+        refresh_expires_at=datetime.fromtimestamp(int(data["refresh_token_expire_in"]), tz=UTC),
+        scopes=frozenset(data.get("granted_scopes") or []),
+    )
+
+
+class TikTokShopAuthClient(BaseClient):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(settings.TIKTOK_SHOP_AUTH_BASE_URL, **kwargs)
+
+    def _token(self, path: str, params: dict[str, str]) -> ShopGrant:
+        query = {
+            "app_key": settings.TIKTOK_SHOP_APP_KEY,
+            "app_secret": settings.TIKTOK_SHOP_APP_SECRET,
+            **params,
+        }
+        return _grant(_envelope(self.send("GET", path, params=query), path))
+
+    def token_get(self, *, auth_code: str) -> ShopGrant:
+        return self._token(
+            "/api/v2/token/get", {"auth_code": auth_code, "grant_type": "authorized_code"}
+        )
+
+    def token_refresh(self, *, refresh_token: str) -> ShopGrant:
+        try:
+            return self._token(
+                "/api/v2/token/refresh",
+                {"refresh_token": refresh_token, "grant_type": "refresh_token"},
+            )
+        except Rejected as error:
+            raise TokenInvalid(f"Refresh refused: {error}", code=error.code) from error
+
+
+class TikTokShopClient(BaseClient):
+    def __init__(self, *, access_token: str, shop_cipher: str = "", **kwargs: Any) -> None:
+        super().__init__(settings.TIKTOK_SHOP_API_BASE_URL, **kwargs)
+        self.access_token = access_token
+        self.shop_cipher = shop_cipher
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        shop_scoped: bool = True,
+    ) -> dict[str, Any]:
+        query = {
+            "app_key": settings.TIKTOK_SHOP_APP_KEY,
+            "timestamp": str(int(time.time())),
+            **{k: str(v) for k, v in (params or {}).items()},
+        }
+        if shop_scoped:
+            query["shop_cipher"] = self.shop_cipher
+        raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        query["sign"] = sign(
+            secret=settings.TIKTOK_SHOP_APP_SECRET, path=path, query=query, body=raw
+        )
+        response = self.send(
+            method,
+            path,
+            params=query,
+            content=raw or None,
+            headers={"x-tts-access-token": self.access_token, "content-type": "application/json"},
+        )
+        return _envelope(response, path)
+
+    def authorized_shops(self) -> list[Shop]:
+        data = self.call("GET", "/authorization/202309/shops", shop_scoped=False)
+        return [
+            Shop(
+                id=str(s["id"]),
+                name=s.get("name", ""),
+                region=s.get("region", ""),
+                cipher=s["cipher"],
+            )
+            for s in data.get("shops", [])
+        ]
