@@ -52,6 +52,9 @@ class Connection(models.Model):
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
+    # The running or last sync: {"posts": {"fetched": n, "total": m|None}, "products": …,
+    # "running": bool, "error": str}. The card reads it to show first-sync progress.
+    sync_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     unscoped = models.Manager()
@@ -168,3 +171,84 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} connect for {self.workspace_id}"
+
+
+class Post(models.Model):
+    """A video or Live on a connected TikTok account, as last synced."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", "Video"
+        LIVE = "live", "LIVE"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="posts")
+    external_id = models.CharField(max_length=32)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.VIDEO)
+    caption = models.TextField(blank=True)
+    share_url = models.URLField(max_length=500, blank=True)
+    thumbnail_url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField()
+    synced_at = models.DateTimeField(auto_now=True)
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["connection", "external_id"], name="post_once"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["workspace", "-published_at"])]
+
+    def __str__(self) -> str:
+        return self.caption[:60] or self.external_id
+
+
+class Product(models.Model):
+    """A TikTok Shop product, as last synced."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="products")
+    external_id = models.CharField(max_length=32)
+    title = models.CharField(max_length=500)
+    status = models.CharField(max_length=32, blank=True)
+    updated_at_platform = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["connection", "external_id"], name="product_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Sku(models.Model):
+    """One sellable variant. Money is a Decimal with its currency, never a float."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
+    external_id = models.CharField(max_length=32)
+    seller_sku = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    price = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    stock = models.IntegerField(default=0)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["product", "external_id"], name="sku_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.name}".strip()

@@ -18,10 +18,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chatsparks.celery import enqueue_on_commit
 from chatsparks.workspaces.models import Workspace
 from integrations import capabilities, crypto
 from integrations.clients.errors import PlatformError
 from integrations.models import Connection, OAuthState, Provider
+from integrations.tasks import connection_setup
 
 
 class ConnectError(Exception):
@@ -136,6 +138,7 @@ def connection_store(
         connection.connected_at = timezone.now()
         connection.disconnected_at = None
         connection.save()
+        enqueue_on_commit(connection_setup, workspace_id=workspace.pk, connection_id=connection.pk)
     return connection
 
 

@@ -41,6 +41,12 @@ class Card:
         return {"connected": "green", "needs_attention": "amber"}.get(self.status, "red")
 
     @property
+    def progress(self) -> list[tuple[str, dict[str, int | None]]]:
+        """What the running sync has fetched so far: [("posts", {"fetched", "total"}), …]."""
+        state = self.connection.sync_state if self.connection else {}
+        return [(name, state[name]) for name in ("posts", "products") if name in state]
+
+    @property
     def can_reconnect(self) -> bool:
         return self.status != "connected"
 

@@ -91,3 +91,40 @@ def connection_revoke_tokens(*, connection: Connection) -> str:
                 ]
             )
     return outcome
+
+
+# What each platform must deliver to us (tiktok-wire.md §8 and §2.4).
+TIKTOK_SUBSCRIPTIONS = ("DIRECT_MESSAGE", "COMMENT")
+SHOP_SUBSCRIPTIONS = (
+    "ORDER_STATUS_CHANGE",
+    "SELLER_DEAUTHORIZATION",
+    "UPCOMING_AUTHORIZATION_EXPIRATION",
+    "NEW_CONVERSATION",
+    "NEW_MESSAGE",
+)
+
+
+def connection_subscribe(*, connection: Connection) -> None:
+    """Point the platform's webhooks at us. Idempotent: TikTok replaces a subscription."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from integrations import tokens
+    from integrations.clients.tiktok_business import TikTokBusinessClient
+    from integrations.clients.tiktok_shop import TikTokShopClient
+
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    if connection.provider == "tiktok":
+        url = base + reverse("webhook_tiktok")
+        with TikTokBusinessClient() as client:
+            for event_type in TIKTOK_SUBSCRIPTIONS:
+                client.webhook_subscribe(event_type=event_type, callback_url=url)
+        return
+    address = base + reverse("webhook_tiktok_shop")
+
+    def subscribe(token: str) -> None:
+        with TikTokShopClient(access_token=token, shop_cipher=connection.shop_cipher) as client:
+            for event_type in SHOP_SUBSCRIPTIONS:
+                client.webhook_subscribe(event_type=event_type, address=address)
+
+    tokens.with_fresh_token(connection, subscribe)

@@ -72,7 +72,15 @@ PROCESSES = [
             *("--schedule", str(VAR / "celerybeat-schedule"), "--loglevel", "INFO"),
         ],
     ),
-    # Process("emulator", [PY, "-m", "emulator", "--port", "8100"]),
+    # TikTok and TikTok Shop, as chatsparks.settings.local expects them. An hour of the
+    # platforms' retry and classifier waits passes in a minute.
+    Process(
+        "emulator",
+        [
+            *(PY, "-m", "emulator", "--port", "8100", "--time-scale", "60"),
+            *("--shop-redirect-url", f"http://{HOST}:{PORT}/integrations/tiktok_shop/callback/"),
+        ],
+    ),
 ]
 
 # One-off steps before the processes start; seed_demo is idempotent, so every run is a demo.
@@ -188,6 +196,7 @@ def print_banner() -> None:
         "  ChatSparks is running",
         f"  Dashboard:   {DASHBOARD_URL}",
         f"  Demo login:  {email}  /  {password}",
+        "  TikTok:      http://127.0.0.1:8100/  (the emulator: post comments, place orders)",
         "  Ctrl-C stops everything.",
         "=" * 60,
         "",

@@ -202,6 +202,8 @@ CELERY_BEAT_SCHEDULE = {
     # Catches any lost wake-up: a stored webhook waits at most this long.
     "webhooks.sweep": {"task": "webhooks.events_drain", "schedule": 10.0},
     "webhooks.purge": {"task": "webhooks.events_purge", "schedule": crontab(minute=41)},
+    "sync.tokens": {"task": "sync.tokens_refresh_due", "schedule": crontab(minute="*/15")},
+    "sync.connections": {"task": "sync.connections_sync_all", "schedule": crontab(minute="*/15")},
     "workspaces.purge-stale-invitations": {
         "task": "workspaces.invitations_purge_stale",
         "schedule": crontab(minute=17),
@@ -243,6 +245,9 @@ TIKTOK_SHOP_API_BASE_URL = env.str(
 TIKTOK_SHOP_APP_KEY = env.str("TIKTOK_SHOP_APP_KEY", default="")
 TIKTOK_SHOP_APP_SECRET = env.str("TIKTOK_SHOP_APP_SECRET", default="")
 TIKTOK_SHOP_SERVICE_ID = env.str("TIKTOK_SHOP_SERVICE_ID", default="")
+
+# Where TikTok can reach this deployment: webhook subscriptions point here.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # Webhooks: bodies above this are refused unread; TikTok-Signature timestamps older than the
 # tolerance are refused as replays (TikTok leaves the window to the receiver).

@@ -4,6 +4,7 @@ Wire format (tiktok-wire.md §5.3–5.4): paths under /open_api/v1.3/ end with a
 travels in an ``Access-Token`` header, and errors arrive as HTTP 200 with a non-zero ``code``.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from integrations.clients.errors import (
 )
 
 API = "/open_api/v1.3/"
+VIDEO_FIELDS = ["item_id", "create_time", "caption", "share_url", "thumbnail_url", "media_type"]
 # Business API throttling has no Retry-After; TikTok says a per-minute overage clears in 5 min.
 THROTTLE_WAIT_SECONDS = 60.0
 
@@ -117,6 +119,23 @@ class TikTokBusinessClient(BaseClient):
             },
         )
 
+    def webhook_subscribe(self, *, event_type: str, callback_url: str) -> None:
+        """App-level subscription (``DIRECT_MESSAGE`` or ``COMMENT``); no user token."""
+        self._call(
+            "POST",
+            "business/webhook/update/",
+            json={
+                "app_id": settings.TIKTOK_CLIENT_KEY,
+                "secret": settings.TIKTOK_CLIENT_SECRET,
+                "event_type": event_type,
+                "callback_url": callback_url,
+            },
+        )
+
+    def videos(self, *, business_id: str, cursor: int = 0) -> "VideoPage":
+        """One page of the account's posts, newest first (the Live too: media_type LIVE)."""
+        return _videos_page(self, business_id=business_id, cursor=cursor)
+
     def profile(self, *, business_id: str) -> Profile:
         data = self._call(
             "GET",
@@ -144,3 +163,28 @@ def _error(code: Any, message: str, path: str) -> Exception:
     if isinstance(code, int) and code >= 50000:
         return Transient(text, code=code)
     return Rejected(text, code=code)
+
+
+@dataclass(frozen=True)
+class VideoPage:
+    videos: list[dict[str, Any]]
+    cursor: int
+    has_more: bool
+
+
+def _videos_page(client: TikTokBusinessClient, *, business_id: str, cursor: int) -> VideoPage:
+    data = client._call(
+        "GET",
+        "business/video/list/",
+        params={
+            "business_id": business_id,
+            "fields": json.dumps(VIDEO_FIELDS, separators=(",", ":")),
+            "cursor": cursor,
+            "max_count": 20,
+        },
+    )
+    return VideoPage(
+        videos=list(data.get("videos") or []),
+        cursor=int(data.get("cursor") or 0),
+        has_more=bool(data.get("has_more")),
+    )

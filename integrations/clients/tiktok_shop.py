@@ -170,3 +170,22 @@ class TikTokShopClient(BaseClient):
             )
             for s in data.get("shops", [])
         ]
+
+    def products_search(
+        self, *, page_token: str = "", updated_since: int | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": "ALL"}
+        if updated_since is not None:
+            body["update_time_ge"] = updated_since
+        params: dict[str, Any] = {"page_size": 50}
+        if page_token:
+            params["page_token"] = page_token
+        return self.call("POST", "/product/202502/products/search", params=params, body=body)
+
+    def product(self, *, product_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/product/202309/products/{product_id}")
+
+    def webhook_subscribe(self, *, event_type: str, address: str) -> None:
+        self.call(
+            "PUT", "/event/202309/webhooks", body={"address": address, "event_type": event_type}
+        )
