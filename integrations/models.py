@@ -112,8 +112,14 @@ class WebhookEvent(models.Model):
         # No connection owns the account it names: stored apart, touching no workspace.
         UNROUTED = "unrouted", "Unrouted"
 
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        # Found by the reconciliation poll because its webhook never arrived.
+        RECONCILIATION = "reconciliation", "Reconciliation"
+
     provider = models.CharField(max_length=16, choices=Provider.choices)
     event_id = models.CharField(max_length=100)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEBHOOK)
     event_type = models.CharField(max_length=64)
     # The account the event is about (TikTok: user_openid; Shop: shop_id), read at ingest.
     account_id = models.CharField(max_length=64, blank=True)

@@ -47,6 +47,11 @@ class Card:
         return [(name, state[name]) for name in ("posts", "products") if name in state]
 
     @property
+    def recovered(self) -> int:
+        """Events the reconciliation poll found after their webhook was lost."""
+        return int(self.connection.sync_state.get("recovered", 0)) if self.connection else 0
+
+    @property
     def can_reconnect(self) -> bool:
         return self.status != "connected"
 

@@ -1,9 +1,30 @@
-from celery import shared_task
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from integrations import services, sync, tokens
-from integrations.clients.errors import Rejected, TokenExpired, TokenInvalid, Transient
+from celery import Task, shared_task
+
+from integrations import reconcile, services, sync, tokens
+from integrations.clients.errors import (
+    RateLimited,
+    Rejected,
+    TokenExpired,
+    TokenInvalid,
+    Transient,
+)
 from integrations.models import Connection
 from integrations.webhooks import ingest
+
+
+@contextmanager
+def honour_retry_after(task: Task) -> Iterator[None]:
+    """A 429 pauses this work for as long as TikTok asked, plus jitter so that many tasks
+    throttled together do not return together; other transient errors use the task's own
+    exponential backoff."""
+    try:
+        yield
+    except RateLimited as error:
+        raise task.retry(exc=error, countdown=error.retry_after + random.uniform(0, 5)) from error  # noqa: S311
 
 
 @shared_task(name="webhooks.events_drain", acks_late=True, reject_on_worker_lost=True)
@@ -47,35 +68,39 @@ _RETRY = {
 
 @shared_task(
     name="sync.connection_setup",
+    bind=True,
     autoretry_for=(Transient,),
     retry_backoff=15,
     retry_jitter=True,
     max_retries=6,
 )
-def connection_setup(*, workspace_id: int, connection_id: int) -> str:
+def connection_setup(self: Task, *, workspace_id: int, connection_id: int) -> str:
     """After a connect: subscribe to the platform's webhooks, then the first sync."""
     connection = Connection.objects.for_workspace(workspace_id).filter(pk=connection_id).first()
     if connection is None or connection.status == Connection.Status.DISCONNECTED:
         return "skipped-disconnected"
-    services.connection_subscribe(connection=connection)
-    return sync.connection_sync(connection=connection)
+    with honour_retry_after(self):
+        services.connection_subscribe(connection=connection)
+        return sync.connection_sync(connection=connection)
 
 
 @shared_task(
     name="sync.connection_sync",
+    bind=True,
     autoretry_for=(Transient,),
     retry_backoff=15,
     retry_jitter=True,
     max_retries=6,
 )
-def connection_sync(*, workspace_id: int, connection_id: int) -> str:
+def connection_sync(self: Task, *, workspace_id: int, connection_id: int) -> str:
     connection = Connection.objects.for_workspace(workspace_id).filter(pk=connection_id).first()
     if connection is None or connection.status in (
         Connection.Status.DISCONNECTED,
         Connection.Status.REAUTHORIZATION_NEEDED,
     ):
         return "skipped-not-connected"
-    return sync.connection_sync(connection=connection)
+    with honour_retry_after(self):
+        return sync.connection_sync(connection=connection)
 
 
 @shared_task(name="sync.connections_sync_all")
@@ -99,3 +124,31 @@ def tokens_refresh_due() -> str:
         except (TokenInvalid, Transient):
             continue
     return f"refreshed {refreshed}"
+
+
+@shared_task(
+    name="sync.connection_reconcile",
+    bind=True,
+    autoretry_for=(Transient,),
+    retry_backoff=15,
+    retry_jitter=True,
+    max_retries=3,
+)
+def connection_reconcile(self: Task, *, workspace_id: int, connection_id: int) -> str:
+    connection = Connection.objects.for_workspace(workspace_id).filter(pk=connection_id).first()
+    if connection is None or connection.status in (
+        Connection.Status.DISCONNECTED,
+        Connection.Status.REAUTHORIZATION_NEEDED,
+    ):
+        return "skipped-not-connected"
+    with honour_retry_after(self):
+        return f"recovered {reconcile.connection_reconcile(connection=connection)}"
+
+
+@shared_task(name="sync.connections_reconcile_all")
+def connections_reconcile_all() -> str:
+    """Beat: look for missed webhooks on every live connection."""
+    due = sync.connections_live_unscoped()
+    for workspace_id, connection_id in due:
+        connection_reconcile.delay(workspace_id=workspace_id, connection_id=connection_id)
+    return f"queued {len(due)}"

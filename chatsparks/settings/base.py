@@ -204,6 +204,7 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks.purge": {"task": "webhooks.events_purge", "schedule": crontab(minute=41)},
     "sync.tokens": {"task": "sync.tokens_refresh_due", "schedule": crontab(minute="*/15")},
     "sync.connections": {"task": "sync.connections_sync_all", "schedule": crontab(minute="*/15")},
+    "sync.reconcile": {"task": "sync.connections_reconcile_all", "schedule": crontab(minute="*/5")},
     "workspaces.purge-stale-invitations": {
         "task": "workspaces.invitations_purge_stale",
         "schedule": crontab(minute=17),
@@ -219,7 +220,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request URL at INFO, query string (and so app secrets) included;
+        # integrations.clients logs its own redacted line instead.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # Fernet keys for TikTok tokens at rest, newest first (MultiFernet): rotate by prepending.

@@ -136,6 +136,21 @@ class TikTokBusinessClient(BaseClient):
         """One page of the account's posts, newest first (the Live too: media_type LIVE)."""
         return _videos_page(self, business_id=business_id, cursor=cursor)
 
+    def comments(self, *, business_id: str, video_id: str, cursor: int = 0) -> dict[str, Any]:
+        """One page of a post's first-level comments, newest first."""
+        return self._call(
+            "GET",
+            "business/comment/list/",
+            params={
+                "business_id": business_id,
+                "video_id": video_id,
+                "sort_field": "create_time",
+                "sort_order": "desc",
+                "cursor": cursor,
+                "max_count": 30,
+            },
+        )
+
     def profile(self, *, business_id: str) -> Profile:
         data = self._call(
             "GET",

@@ -189,3 +189,14 @@ class TikTokShopClient(BaseClient):
         self.call(
             "PUT", "/event/202309/webhooks", body={"address": address, "event_type": event_type}
         )
+
+    def orders_search(self, *, updated_since: int, page_token: str = "") -> dict[str, Any]:
+        params: dict[str, Any] = {"page_size": 50, "sort_field": "update_time", "sort_order": "ASC"}
+        if page_token:
+            params["page_token"] = page_token
+        return self.call(
+            "POST",
+            "/order/202309/orders/search",
+            params=params,
+            body={"update_time_ge": updated_since},
+        )

@@ -39,26 +39,36 @@ BATCH_SIZE = 200
 # Hand-written because it runs on every delivery: the ORM's bulk_create cost a third of the
 # receiver's throughput here (bench/README.md).
 _INSERT = (
-    "INSERT INTO integrations_webhookevent (provider, event_id, event_type, account_id, body, "
-    "received_at, status, attempts, outcome) VALUES (%s, %s, %s, %s, %s, now(), %s, 0, '') "
+    "INSERT INTO integrations_webhookevent (provider, event_id, source, event_type, account_id, "
+    "body, received_at, status, attempts, outcome) "
+    "VALUES (%s, %s, %s, %s, %s, %s, now(), %s, 0, '') "
     "ON CONFLICT (provider, event_id) DO NOTHING"
 )
 
 
-def event_record(*, provider: str, envelope: Envelope, body: bytes) -> None:
-    """One INSERT; a duplicate delivery hits the unique constraint and is ignored."""
+def event_record(
+    *,
+    provider: str,
+    envelope: Envelope,
+    body: bytes,
+    source: str = WebhookEvent.Source.WEBHOOK,
+) -> bool:
+    """One INSERT; a duplicate delivery hits the unique constraint and is ignored. True if
+    this was the first time we heard of the event."""
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT,
             [
                 provider,
                 envelope.event_id,
+                source,
                 envelope.event_type,
                 envelope.account_id,
                 body,
                 WebhookEvent.Status.PENDING,
             ],
         )
+        return cursor.rowcount == 1
 
 
 @cache

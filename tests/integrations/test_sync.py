@@ -145,3 +145,29 @@ def test_the_card_shows_first_sync_progress(team: Team) -> None:
     )
 
     assert "Syncing… 12 of 20 products" in page.content.decode()
+
+
+def test_a_429_pauses_the_sync_for_as_long_as_tiktok_asks(
+    shop: Connection, emulator: Emulator
+) -> None:
+    from unittest import mock
+
+    from celery.exceptions import Retry
+
+    from integrations.clients.errors import RateLimited
+    from integrations.tasks import connection_sync
+
+    emulator.http.post(
+        "/_control/faults", json={"path": "^/product/", "kind": "rate_limit", "retry_after": 7}
+    )
+
+    with pytest.raises(RateLimited) as raised:
+        sync.connection_sync(connection=Connection.unscoped.get(pk=shop.pk))
+    assert raised.value.retry_after == 7
+
+    with (
+        mock.patch.object(connection_sync, "retry", side_effect=Retry()) as retry,
+        pytest.raises(Retry),
+    ):
+        connection_sync.run(workspace_id=shop.workspace_id, connection_id=shop.pk)
+    assert 7 <= retry.call_args.kwargs["countdown"] <= 12

@@ -7,6 +7,7 @@ from django.db import connection as db
 
 from integrations import crypto
 from integrations.capabilities import Capability, capabilities_for, missing_scopes, requested_scopes
+from integrations.clients.errors import Rejected
 from integrations.models import Connection
 from tests.factories import ConnectionFactory
 
@@ -86,3 +87,26 @@ class TestCapabilities:
         assert Capability.DIRECT_MESSAGE not in caps
         assert Capability.COMMENT_TO_MESSAGE not in caps
         assert missing_scopes("tiktok", granted) == ["message.list.send"]
+
+
+def test_no_log_line_carries_a_secret(caplog: Any, settings: Any) -> None:
+    import logging
+
+    import httpx
+
+    from integrations.clients.tiktok_shop import TikTokShopAuthClient
+
+    settings.TIKTOK_SHOP_APP_SECRET = "super-secret-value"
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, json={"code": 36004004, "message": "bad code"})
+    )
+    with (
+        caplog.at_level(logging.DEBUG),
+        TikTokShopAuthClient(transport=transport) as client,
+        pytest.raises(Rejected),
+    ):
+        client.token_get(auth_code="ROW_the-code")
+
+    assert caplog.records
+    assert "super-secret-value" not in caplog.text
+    assert "ROW_the-code" not in caplog.text

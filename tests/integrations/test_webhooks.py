@@ -189,7 +189,7 @@ class TestReceiving:
         ):
             for n in range(10):
                 body = fixture("tiktok/comment_update.json").replace(
-                    b"PRICE?", f"PRICE {n}".encode()
+                    b"7449012345678901234", f"74490123456789012{n:02d}".encode()
                 )
                 assert (
                     post(client, "/webhooks/tiktok/", body, tiktok_headers(body)).status_code == 200
