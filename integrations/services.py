@@ -17,6 +17,7 @@ def connection_authorization_lost(*, connection: Connection, reason: str) -> Con
             return locked
         locked.status = Connection.Status.REAUTHORIZATION_NEEDED
         locked.wipe_tokens()
+        _notify_owners(locked, "reauthorization_needed")
         locked.save(
             update_fields=[
                 "status",
@@ -34,7 +35,15 @@ def connection_authorization_expiry_set(
 ) -> Connection:
     Connection.unscoped.filter(pk=connection.pk).update(authorization_expires_at=expires_at)
     connection.authorization_expires_at = expires_at
+    _notify_owners(connection, "authorization_expiring")
     return connection
+
+
+def _notify_owners(connection: Connection, kind: str) -> None:
+    from chatsparks.celery import enqueue_on_commit
+    from integrations.tasks import owners_notify
+
+    enqueue_on_commit(owners_notify, connection_id=connection.pk, kind=kind)
 
 
 def tiktok_timestamp(value: object) -> datetime:

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from celery import Task, shared_task
 
-from integrations import reconcile, services, sync, tokens
+from integrations import emails, reconcile, services, sync, tokens
 from integrations.clients.errors import (
     RateLimited,
     Rejected,
@@ -152,3 +152,8 @@ def connections_reconcile_all() -> str:
     for workspace_id, connection_id in due:
         connection_reconcile.delay(workspace_id=workspace_id, connection_id=connection_id)
     return f"queued {len(due)}"
+
+
+@shared_task(name="integrations.owners_notify")
+def owners_notify(*, connection_id: int, kind: str) -> str:
+    return emails.owners_notify(connection_id=connection_id, kind=kind)

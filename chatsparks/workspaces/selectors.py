@@ -49,3 +49,13 @@ def invitation_by_token_unscoped(*, token: str) -> Invitation | None:
         .filter(token_hash=token_hash(token))
         .first()
     )
+
+
+def owner_emails(*, workspace: Workspace | int) -> list[str]:
+    """Where to tell a workspace about something only its owners can fix."""
+    return list(
+        Membership.objects.for_workspace(workspace)
+        .filter(role="owner")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )

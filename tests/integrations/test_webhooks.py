@@ -8,12 +8,13 @@ from unittest import mock
 
 import httpx
 import pytest
+from django.core import mail
 from django.db import OperationalError
 from django.test import Client
 
 from integrations.models import Connection, WebhookEvent
 from integrations.webhooks import ingest, signatures
-from tests.factories import ConnectionFactory, ShopConnectionFactory
+from tests.factories import ConnectionFactory, MembershipFactory, ShopConnectionFactory
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TIKTOK_SECRET = "test_client_secret"
@@ -206,7 +207,14 @@ class TestConnectionEvents:
     def test_authorization_removed_asks_for_reconnection_and_wipes_tokens(
         self, client: Client, django_capture_on_commit_callbacks: Any
     ) -> None:
-        connection = ConnectionFactory(external_id="7301234567890123456")
+        connection = ConnectionFactory(
+            external_id="7301234567890123456", workspace__name="Glow Beauty"
+        )
+        owners = sorted(
+            MembershipFactory(workspace=connection.workspace, role="owner").user.email
+            for _ in range(2)
+        )
+        MembershipFactory(workspace=connection.workspace, role="member")
         body = fixture("tiktok/authorization_removed.json")
 
         with django_capture_on_commit_callbacks(execute=True):
@@ -215,6 +223,9 @@ class TestConnectionEvents:
         connection.refresh_from_db()
         assert connection.status == Connection.Status.REAUTHORIZATION_NEEDED
         assert (connection.access_token_encrypted, connection.refresh_token_encrypted) == ("", "")
+        [email] = mail.outbox
+        assert email.to == owners
+        assert email.subject == "Action needed: reconnect TikTok glowbeauty in Glow Beauty"
         assert WebhookEvent.objects.get().outcome == "authorization removed (reason 1)"
 
     def test_shop_deauthorization(
