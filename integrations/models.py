@@ -75,7 +75,8 @@ class Connection(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_provider_display()} {self.handle or self.external_id}"
+        name = f"@{self.handle}" if self.handle else self.display_name or self.external_id
+        return f"{self.get_provider_display()} {name}"
 
     @property
     def access_token(self) -> str:

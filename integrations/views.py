@@ -1,5 +1,9 @@
 """Settings → Integrations: the cards, connect, the OAuth callback, disconnect."""
 
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +17,25 @@ from integrations import oauth, selectors, services
 from integrations.models import Provider
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _allowing_authorize_pages(response: HttpResponse) -> HttpResponse:
+    """The Connect buttons POST here and we redirect to TikTok's authorize page; browsers
+    apply ``form-action`` to that redirect, so these pages name TikTok's hosts in it. The hosts
+    come from settings at request time; this is what ``csp_override`` sets, made dynamic."""
+    policy: dict[str, Any] = dict(settings.SECURE_CSP)
+    policy["form-action"] = [
+        *policy.get("form-action", []),
+        _origin(settings.TIKTOK_AUTHORIZE_BASE_URL),
+        _origin(settings.TIKTOK_SHOP_AUTHORIZE_BASE_URL),
+    ]
+    response._csp_config = policy  # type: ignore[attr-defined]
+    return response
+
+
 def _cards_context(request: WorkspaceRequest) -> dict[str, object]:
     return {
         "cards": selectors.integration_cards(workspace=request.workspace),
@@ -23,7 +46,9 @@ def _cards_context(request: WorkspaceRequest) -> dict[str, object]:
 @workspace_view()
 @require_GET
 def index(request: WorkspaceRequest) -> HttpResponse:
-    return render(request, "integrations/index.html", _cards_context(request))
+    return _allowing_authorize_pages(
+        render(request, "integrations/index.html", _cards_context(request))
+    )
 
 
 @workspace_view()

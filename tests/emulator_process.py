@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,13 +53,14 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-@pytest.fixture(scope="session")
-def emulator_server() -> Iterator[Emulator]:
+@contextmanager
+def running_emulator(*, shop_redirect_url: str) -> Iterator[Emulator]:
+    """``python -m emulator`` on a free port until the block ends."""
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
             sys.executable, "-m", "emulator", "--port", str(port), "--time-scale", "3600",
-            "--shop-redirect-url", SHOP_CALLBACK,
+            "--shop-redirect-url", shop_redirect_url,
         ],
         cwd=ROOT,
         preexec_fn=_die_with_parent,
@@ -82,10 +84,8 @@ def emulator_server() -> Iterator[Emulator]:
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def emulator(emulator_server: Emulator, settings: Any) -> Emulator:
-    """A freshly seeded emulator, with the product's settings pointing at it."""
-    emulator_server.control("/reset")
+def point_settings_at(emulator: Emulator, settings: Any) -> None:
+    """Every TikTok host setting to the emulator, with its demo app credentials."""
     for name in (
         "TIKTOK_AUTHORIZE_BASE_URL",
         "TIKTOK_BUSINESS_API_BASE_URL",
@@ -93,7 +93,20 @@ def emulator(emulator_server: Emulator, settings: Any) -> Emulator:
         "TIKTOK_SHOP_AUTH_BASE_URL",
         "TIKTOK_SHOP_API_BASE_URL",
     ):
-        setattr(settings, name, emulator_server.url)
+        setattr(settings, name, emulator.url)
     for name, value in CREDENTIALS.items():
         setattr(settings, name, value)
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[Emulator]:
+    with running_emulator(shop_redirect_url=SHOP_CALLBACK) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(emulator_server: Emulator, settings: Any) -> Emulator:
+    """A freshly seeded emulator, with the product's settings pointing at it."""
+    emulator_server.control("/reset")
+    point_settings_at(emulator_server, settings)
     return emulator_server

@@ -225,7 +225,7 @@ class TestConnectionEvents:
         assert (connection.access_token_encrypted, connection.refresh_token_encrypted) == ("", "")
         [email] = mail.outbox
         assert email.to == owners
-        assert email.subject == "Action needed: reconnect TikTok glowbeauty in Glow Beauty"
+        assert email.subject == "Action needed: reconnect TikTok @glowbeauty in Glow Beauty"
         assert WebhookEvent.objects.get().outcome == "authorization removed (reason 1)"
 
     def test_shop_deauthorization(
