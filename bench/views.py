@@ -20,7 +20,8 @@ def empty(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def bare_ingest(request: HttpRequest) -> HttpResponse:
     """Verify the signature and insert one row with hand-written SQL: the least any durable
-    receiver can do."""
+    receiver can do. The row is the receiver's own shape (a pending event in the same table,
+    so the same indexes are written); only the parsing and the wake-up are missing."""
     body = request.body
     if not verify_tiktok(
         header=request.headers.get("TikTok-Signature", ""),
@@ -32,9 +33,9 @@ def bare_ingest(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=401)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO integrations_webhookevent (provider, event_id, event_type, "
+            "INSERT INTO integrations_webhookevent (provider, event_id, source, event_type, "
             "account_id, body, received_at, status, attempts, outcome) "
-            "VALUES ('bench', %s, 'comment.update', '', %s, now(), 'processed', 0, '') "
+            "VALUES ('bench', %s, 'webhook', 'comment.update', '', %s, now(), 'pending', 0, '') "
             "ON CONFLICT DO NOTHING",
             [hashlib.sha256(body).hexdigest(), body],
         )

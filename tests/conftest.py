@@ -7,7 +7,14 @@ from django.test import Client
 from chatsparks.users.models import User
 from chatsparks.workspaces.models import AuditEntry, Invitation, Membership, Workspace
 from chatsparks.workspaces.roles import Role
-from tests.factories import InvitationFactory, MembershipFactory, UserFactory, WorkspaceFactory
+from integrations.models import Connection, OAuthState
+from tests.factories import (
+    ConnectionFactory,
+    InvitationFactory,
+    MembershipFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
 
 
 @dataclass
@@ -21,6 +28,7 @@ class Team:
     member: User
     teammate: Membership
     invitation: Invitation
+    connection: Connection
     outsider: User
     other_workspace: Workspace
 
@@ -42,6 +50,7 @@ def team(db: Any) -> Team:
     member = MembershipFactory(workspace=workspace, role=Role.MEMBER).user
     teammate = MembershipFactory(workspace=workspace, role=Role.MEMBER)
     invitation = InvitationFactory(workspace=workspace, invited_by=owner)
+    connection = ConnectionFactory(workspace=workspace)
     other = MembershipFactory(role=Role.OWNER, workspace__name="Rival Shop")
     return Team(
         workspace=workspace,
@@ -50,6 +59,7 @@ def team(db: Any) -> Team:
         member=member,
         teammate=teammate,
         invitation=invitation,
+        connection=connection,
         outsider=other.user,
         other_workspace=other.workspace,
     )
@@ -70,6 +80,8 @@ def tenant_snapshot() -> tuple[Any, ...]:
         list(Invitation.unscoped.order_by("pk").values()),
         AuditEntry.objects.count(),
         User.objects.count(),
+        list(Connection.unscoped.order_by("pk").values()),
+        OAuthState.unscoped.count(),
     )
 
 

@@ -113,6 +113,25 @@ ENDPOINTS = [
         302,
         data=lambda team: {"confirmation": team.workspace.name},
     ),
+    Endpoint("integrations", "get", page("integrations:index"), EVERYONE, 200),
+    Endpoint("integration-cards", "get", page("integrations:cards"), EVERYONE, 200),
+    Endpoint(
+        "integration-connect",
+        "post",
+        page("integrations:connect", provider="tiktok"),
+        OWNERS,
+        302,
+    ),
+    Endpoint(
+        "integration-disconnect",
+        "post",
+        lambda team: reverse(
+            "integrations:disconnect",
+            kwargs={**ws(team), "connection_id": team.connection.pk},
+        ),
+        OWNERS,
+        302,
+    ),
     Endpoint("api-workspace", "get", page("api-workspace"), EVERYONE, 200, api=True),
     Endpoint(
         "api-workspace-patch",
