@@ -9,7 +9,6 @@ from chatsparks.workspaces.models import AuditEntry, Invitation, Membership, Wor
 from chatsparks.workspaces.roles import Role
 from integrations.models import Connection, OAuthState
 from tests.factories import (
-    ConnectionFactory,
     InvitationFactory,
     MembershipFactory,
     UserFactory,
@@ -28,9 +27,9 @@ class Team:
     member: User
     teammate: Membership
     invitation: Invitation
-    connection: Connection
     outsider: User
     other_workspace: Workspace
+    connection: Connection | None = None  # tests that need one attach it
 
     def user(self, role: str) -> User | None:
         return {
@@ -50,7 +49,6 @@ def team(db: Any) -> Team:
     member = MembershipFactory(workspace=workspace, role=Role.MEMBER).user
     teammate = MembershipFactory(workspace=workspace, role=Role.MEMBER)
     invitation = InvitationFactory(workspace=workspace, invited_by=owner)
-    connection = ConnectionFactory(workspace=workspace)
     other = MembershipFactory(role=Role.OWNER, workspace__name="Rival Shop")
     return Team(
         workspace=workspace,
@@ -59,7 +57,6 @@ def team(db: Any) -> Team:
         member=member,
         teammate=teammate,
         invitation=invitation,
-        connection=connection,
         outsider=other.user,
         other_workspace=other.workspace,
     )

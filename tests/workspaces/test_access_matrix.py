@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import Team, client_for, tenant_snapshot
+from tests.factories import ConnectionFactory
 
 ROLES = ("anonymous", "outsider", "member", "admin", "owner")
 EVERYONE = frozenset({"member", "admin", "owner"})
@@ -127,7 +128,7 @@ ENDPOINTS = [
         "post",
         lambda team: reverse(
             "integrations:disconnect",
-            kwargs={**ws(team), "connection_id": team.connection.pk},
+            kwargs={**ws(team), "connection_id": team.connection.pk},  # type: ignore[union-attr]
         ),
         OWNERS,
         302,
@@ -154,6 +155,11 @@ ENDPOINTS = [
         api=True,
     ),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _team_has_a_connection(team: Team) -> None:
+    team.connection = ConnectionFactory(workspace=team.workspace)
 
 
 def expected_status(endpoint: Endpoint, role: str) -> int:
