@@ -298,3 +298,44 @@ class TestWhoMay:
 
         assert response.status_code == 200
         assert ("Connect TikTok Shop" in page_text(response)) is (role == "owner")
+
+
+class TestCardStates:
+    def test_ten_minutes_without_an_event_shows_the_checklist(self, team: Team) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from tests.factories import ConnectionFactory
+
+        ConnectionFactory(
+            workspace=team.workspace, connected_at=timezone.now() - timedelta(minutes=11)
+        )
+        url = reverse("integrations:cards", kwargs={"workspace_id": team.workspace.public_id})
+
+        text = page_text(browser(team.owner).get(url))
+
+        assert "No events yet? Check:" in text
+        assert team.workspace.public_id in text
+
+    def test_support_can_replay_a_delivery(
+        self, team: Team, admin_client: Any, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        from integrations.models import WebhookEvent
+
+        event = WebhookEvent.objects.create(
+            provider="tiktok",
+            event_id="x",
+            event_type="comment.update",
+            body=b"{}",
+            status="failed",
+        )
+
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(
+                reverse("admin:integrations_webhookevent_changelist"),
+                {"action": "replay", "_selected_action": [event.pk]},
+            )
+
+        event.refresh_from_db()
+        assert event.status != "failed"
