@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
+from integrations import hooks
 from integrations.models import Connection
 
 
@@ -17,6 +18,7 @@ def connection_authorization_lost(*, connection: Connection, reason: str) -> Con
             return locked
         locked.status = Connection.Status.REAUTHORIZATION_NEEDED
         locked.wipe_tokens()
+        hooks.connection_paused(locked, reason)
         _notify_owners(locked, "reauthorization_needed")
         locked.save(
             update_fields=[
@@ -69,6 +71,7 @@ def connection_disconnect(*, connection: Connection, actor: object) -> Connectio
         locked.status = Connection.Status.DISCONNECTED
         locked.disconnected_at = django_timezone.now()
         locked.save(update_fields=["status", "disconnected_at"])
+        hooks.connection_paused(locked, "disconnected")
         enqueue_on_commit(
             connection_revoke, workspace_id=locked.workspace_id, connection_id=locked.pk
         )

@@ -110,3 +110,23 @@ def test_no_log_line_carries_a_secret(caplog: Any, settings: Any) -> None:
     assert caplog.records
     assert "super-secret-value" not in caplog.text
     assert "ROW_the-code" not in caplog.text
+
+
+def test_taking_a_connection_out_of_service_tells_the_apps_above_in_the_same_transaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from integrations import hooks, services
+
+    seen: list[tuple[int, str, bool]] = []
+    monkeypatch.setattr(hooks, "_pause_handlers", [])
+
+    @hooks.on_connection_paused
+    def record(connection: Connection, reason: str) -> None:
+        seen.append((connection.pk, reason, db.in_atomic_block))
+
+    disconnected = ConnectionFactory()
+    revoked = ConnectionFactory()
+    services.connection_disconnect(connection=disconnected, actor=None)
+    services.connection_authorization_lost(connection=revoked, reason="tiktok:1")
+
+    assert seen == [(disconnected.pk, "disconnected", True), (revoked.pk, "tiktok:1", True)]
