@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "chatsparks.workspaces",
     "chatsparks.dashboard",
     "integrations",
+    "inbox",
     "flows",
 ]
 

@@ -1,0 +1,178 @@
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from chatsparks.workspaces.managers import WorkspaceScopedManager
+from chatsparks.workspaces.models import Workspace
+from integrations.models import Connection, Post
+
+
+class Contact(models.Model):
+    """A person on TikTok as this workspace knows them. ``external_id`` is TikTok's app-scoped
+    user id (``unique_identifier`` on comments, ``from_user.id`` on DMs): the same person has
+    the same id in both, and a different one in any other app."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=16, default="tiktok")
+    external_id = models.CharField(max_length=100)
+    handle = models.CharField(max_length=100, blank=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    fields = models.JSONField(default=dict, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["workspace", "platform", "external_id"], name="contact_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}" if self.handle else self.display_name or self.external_id[:12]
+
+
+class Comment(models.Model):
+    """A comment on one of the workspace's posts, as TikTok reported it."""
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        HIDDEN = "hidden", "Hidden"
+        FRIENDS_ONLY = "friends_only", "Friends only"
+        DELETED = "deleted", "Deleted"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    post_external_id = models.CharField(max_length=32)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    external_id = models.CharField(max_length=32)
+    parent_external_id = models.CharField(max_length=32, blank=True)
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VISIBLE)
+    commented_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    # TikTok's classifier verdict for Comment-to-Message; may arrive before the comment.
+    high_intent = models.BooleanField(default=False)
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["connection", "external_id"], name="comment_once"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["workspace", "-commented_at"])]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Conversation(models.Model):
+    """A private thread with one contact on one channel."""
+
+    class Channel(models.TextChoices):
+        TIKTOK_DM = "tiktok_dm", "TikTok DM"
+        SHOP_CHAT = "shop_chat", "TikTok Shop chat"
+
+    class State(models.TextChoices):
+        BOT = "bot", "Bot"
+        HUMAN = "human", "Human"
+        WAITING = "waiting", "Waiting"
+        CLOSED = "closed", "Closed"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    external_id = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.BOT)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # TikTok's messaging window: it opens when the contact writes and allows a limited
+    # number of business messages until it closes (tiktok-wire.md §5.6).
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    outbound_since_inbound = models.PositiveSmallIntegerField(default=0)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["connection", "external_id"], name="conversation_once"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["workspace", "state", "-last_message_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} with {self.contact}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", "From the contact"
+        OUTBOUND = "out", "To the contact"
+        INTERNAL = "internal", "Internal"
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+        FILE = "file", "File"
+        STICKER = "sticker", "Sticker"
+        SHARED_POST = "share_post", "Shared post"
+        PRODUCT_CARD = "product_card", "Product card"
+        ORDER_CARD = "order_card", "Order card"
+        SYSTEM = "system", "System note"
+        NOTE = "note", "Internal note"
+        OTHER = "other", "Other"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEXT)
+    text = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    external_id = models.CharField(max_length=64, blank=True)
+    # Who wrote an outbound message: a teammate, else the bot; "app" when sent from TikTok.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=16, blank=True)
+    sent_at = models.DateTimeField()
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        ordering: ClassVar = ["sent_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["conversation", "external_id"],
+                condition=~Q(external_id=""),
+                name="message_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.kind}: {self.text[:40]}"

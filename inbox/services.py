@@ -1,0 +1,164 @@
+"""Writes to contacts, comments, conversations and messages."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+
+from inbox.models import Comment, Contact, Conversation, Message
+from integrations.models import Connection, Post
+
+_STATUS_BY_ACTION = {
+    "delete": Comment.Status.DELETED,
+    "set_to_hidden": Comment.Status.HIDDEN,
+    "set_to_friends_only": Comment.Status.FRIENDS_ONLY,
+    "set_to_public": Comment.Status.VISIBLE,
+}
+
+
+def _from_ms(value: Any) -> datetime:
+    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+
+
+def contact_seen(
+    *, workspace_id: int, external_id: str, at: datetime, handle: str = "", platform: str = "tiktok"
+) -> Contact:
+    """The contact behind ``external_id``, created on first sight; ``last_seen_at`` only moves
+    forward and a known handle is never blanked by an event that lacks one."""
+    # get_or_create survives a concurrent insert: it re-reads on the unique violation.
+    contact, created = Contact.unscoped.get_or_create(
+        workspace_id=workspace_id,
+        platform=platform,
+        external_id=external_id,
+        defaults={"handle": handle, "first_seen_at": at, "last_seen_at": at},
+    )
+    if not created:
+        changes: dict[str, Any] = {}
+        if at > contact.last_seen_at:
+            changes["last_seen_at"] = at
+        if handle and handle != contact.handle:
+            changes["handle"] = handle
+        if changes:
+            Contact.unscoped.filter(pk=contact.pk).update(**changes)
+            for name, value in changes.items():
+                setattr(contact, name, value)
+    return contact
+
+
+def _comment_upsert(
+    *, connection: Connection, data: dict[str, Any], high_intent: bool = False
+) -> tuple[Comment, bool]:
+    commented_at = _from_ms(data.get("timestamp") or 0)
+    author = str(data.get("unique_identifier") or "")
+    contact = (
+        contact_seen(workspace_id=connection.workspace_id, external_id=author, at=commented_at)
+        if author
+        else None
+    )
+    post_id = str(data.get("video_id", ""))
+    defaults = {
+        "workspace_id": connection.workspace_id,
+        "post": Post.objects.for_workspace(connection.workspace_id)
+        .filter(connection=connection, external_id=post_id)
+        .first(),
+        "post_external_id": post_id,
+        "contact": contact,
+        "parent_external_id": str(data.get("parent_comment_id") or ""),
+        "text": data.get("text") or "",
+        "commented_at": commented_at,
+        "high_intent": high_intent,
+    }
+    return Comment.unscoped.get_or_create(
+        connection=connection, external_id=str(data["comment_id"]), defaults=defaults
+    )
+
+
+def comment_record(*, connection: Connection, data: dict[str, Any]) -> str:
+    """A ``comment.update``: a new comment, or a visibility change to a known one."""
+    comment_id = str(data.get("comment_id", ""))
+    author = str(data.get("unique_identifier") or "")
+    if author and author == connection.external_id:
+        # Our own public replies come back as comments; they are not anyone's words to us.
+        return "own comment"
+    action = data.get("comment_action", "insert")
+    if action != "insert":
+        status = _STATUS_BY_ACTION.get(action)
+        if status is None:
+            return f"unknown action {action}"
+        updated = (
+            Comment.objects.for_workspace(connection.workspace_id)
+            .filter(connection=connection, external_id=comment_id)
+            .update(status=status)
+        )
+        return f"comment {action}" if updated else f"{action} for unknown comment"
+    _comment, created = _comment_upsert(connection=connection, data=data)
+    return "comment stored" if created else "comment already known"
+
+
+def comment_high_intent(*, connection: Connection, data: dict[str, Any]) -> str:
+    """TikTok flagged a comment for Comment-to-Message. The verdict may come before the
+    comment itself; it carries enough to create the row, and the comment then finds it."""
+    comment, created = _comment_upsert(connection=connection, data=data, high_intent=True)
+    if not created and not comment.high_intent:
+        Comment.unscoped.filter(pk=comment.pk).update(high_intent=True)
+    return "high intent recorded"
+
+
+def _kind(value: str) -> str:
+    return value if value in Message.Kind.values else Message.Kind.OTHER
+
+
+def message_record(*, connection: Connection, data: dict[str, Any], inbound: bool) -> str:
+    """An ``im_receive_msg`` (inbound) or ``im_send_msg`` (outbound) event."""
+    source = str((data.get("message_tag") or {}).get("source", ""))
+    if not inbound and source == "API":
+        # The echo of a send we made: the send path records that message, with its own state.
+        return "own send echoed"
+    person = data.get("from_user" if inbound else "to_user") or {}
+    handle = str(data.get("from" if inbound else "to") or "")
+    sent_at = _from_ms(data.get("timestamp") or 0)
+    contact = contact_seen(
+        workspace_id=connection.workspace_id,
+        external_id=str(person.get("id", "")),
+        at=sent_at,
+        handle=handle,
+    )
+    with transaction.atomic():
+        conversation, _ = Conversation.unscoped.get_or_create(
+            connection=connection,
+            external_id=str(data["conversation_id"]),
+            defaults={
+                "workspace_id": connection.workspace_id,
+                "contact": contact,
+                "channel": Conversation.Channel.TIKTOK_DM,
+            },
+        )
+        conversation = Conversation.unscoped.select_for_update().get(pk=conversation.pk)
+        kind = _kind(str(data.get("type", "text")))
+        body = data.get(str(data.get("type", "text"))) or {}
+        _message, created = Message.unscoped.get_or_create(
+            conversation=conversation,
+            external_id=str(data.get("message_id", "")),
+            defaults={
+                "workspace_id": connection.workspace_id,
+                "direction": Message.Direction.INBOUND if inbound else Message.Direction.OUTBOUND,
+                "kind": kind,
+                "text": body.get("body", "") if isinstance(body, dict) else "",
+                "payload": body if isinstance(body, dict) else {},
+                "source": "" if inbound else source.lower(),
+                "sent_at": sent_at,
+            },
+        )
+        if not created:
+            return "message already known"
+        if inbound:
+            # Each message from the contact opens a new messaging window.
+            conversation.last_inbound_at = max(conversation.last_inbound_at or sent_at, sent_at)
+            conversation.outbound_since_inbound = 0
+        else:
+            conversation.outbound_since_inbound += 1
+        conversation.last_message_at = max(conversation.last_message_at or sent_at, sent_at)
+        conversation.save(
+            update_fields=["last_inbound_at", "outbound_since_inbound", "last_message_at"]
+        )
+    return "message stored"
