@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
+from inbox import hooks
 from inbox.models import Comment, Contact, Conversation, Message
 from integrations.models import Connection, Post
 
@@ -91,15 +92,21 @@ def comment_record(*, connection: Connection, data: dict[str, Any]) -> str:
             .update(status=status)
         )
         return f"comment {action}" if updated else f"{action} for unknown comment"
-    _comment, created = _comment_upsert(connection=connection, data=data)
-    return "comment stored" if created else "comment already known"
+    comment, created = _comment_upsert(connection=connection, data=data)
+    if not created:
+        return "comment already known"
+    hooks.comment_stored(comment)
+    return "comment stored"
 
 
 def comment_high_intent(*, connection: Connection, data: dict[str, Any]) -> str:
     """TikTok flagged a comment for Comment-to-Message. The verdict may come before the
     comment itself; it carries enough to create the row, and the comment then finds it."""
     comment, created = _comment_upsert(connection=connection, data=data, high_intent=True)
-    if not created and not comment.high_intent:
+    if created:
+        # The verdict brought the comment first: it is new to us either way.
+        hooks.comment_stored(comment)
+    elif not comment.high_intent:
         Comment.unscoped.filter(pk=comment.pk).update(high_intent=True)
     return "high intent recorded"
 

@@ -99,7 +99,10 @@ def test_chat_webhooks_13_and_14(
     olivia = session.buyer("olivia.grace")
     made = session.control("/messages", {"buyer_user_id": olivia, "text": "hi"})
     shop_receiver.wait_for(2)
-    conversation, message = (verify(session, h, b) for h, b in shop_receiver.received)
+    # Deliveries go out concurrently, as TikTok's do: arrival order is not promised.
+    conversation, message = sorted(
+        (verify(session, h, b) for h, b in shop_receiver.received), key=lambda p: p["type"]
+    )
     assert conversation["type"] == 13
     assert conversation["data"]["conversation_id"] == made["conversation_id"]
     assert message["type"] == 14

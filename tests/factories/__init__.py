@@ -1,3 +1,4 @@
+from tests.factories.flows import CommentFactory, ContactFactory, TriggerFactory
 from tests.factories.integrations import ConnectionFactory, ShopConnectionFactory
 from tests.factories.users import UserFactory
 from tests.factories.workspaces import (
@@ -9,10 +10,13 @@ from tests.factories.workspaces import (
 
 __all__ = [
     "AuditEntryFactory",
+    "CommentFactory",
     "ConnectionFactory",
+    "ContactFactory",
     "InvitationFactory",
     "MembershipFactory",
     "ShopConnectionFactory",
+    "TriggerFactory",
     "UserFactory",
     "WorkspaceFactory",
 ]

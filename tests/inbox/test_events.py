@@ -116,3 +116,18 @@ def test_events_of_one_workspace_never_touch_another(client: Client, connection:
     assert Contact.objects.for_workspace(other.workspace).count() == 0
     assert Conversation.objects.for_workspace(other.workspace).count() == 0
     assert Contact.objects.for_workspace(connection.workspace).count() == 1
+
+
+@pytest.mark.parametrize("names", [("comment_update",), ("high_intent_comment", "comment_update")])
+def test_a_new_comment_is_evaluated_once_as_it_is_stored(
+    client: Client, connection: Any, names: tuple[str, ...]
+) -> None:
+    from flows.models import Evaluation
+    from tests.factories import TriggerFactory
+
+    trigger = TriggerFactory(connection=connection, keywords=["price"])
+
+    deliver(client, *names, "comment_update")
+
+    [evaluation] = Evaluation.objects.for_workspace(connection.workspace)
+    assert (evaluation.outcome, evaluation.trigger) == ("fired", trigger)

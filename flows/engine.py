@@ -1,0 +1,151 @@
+"""Which trigger a comment fires: at most one, the highest-priority match, and never the same
+trigger for the same person twice in 24 hours. Every comment gets exactly one evaluation row
+saying what happened and why (the "Last 50 evaluations" log); the row's uniqueness per
+comment is what makes a redelivered comment unable to fire twice.
+
+Keyword matchers are compiled once per set of active triggers and kept in the process, keyed
+by the triggers' ids and update times: publishing a trigger changes the key, so the next
+comment rebuilds it. A comment costs one query for the account's active triggers, whatever
+their number.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from flows.matcher import KeywordMatcher, is_question
+from flows.models import Evaluation, Trigger
+from inbox.models import Comment
+from integrations.models import Product
+
+THROTTLE = timedelta(hours=24)
+
+_keyword_cache: dict[int, tuple[tuple[tuple[int, datetime], ...], KeywordMatcher[int]]] = {}
+_catalog_cache: dict[int, tuple[datetime | None, KeywordMatcher[str]]] = {}
+
+
+def _keyword_matcher(connection_id: int, triggers: list[Trigger]) -> KeywordMatcher[int]:
+    key = tuple((t.pk, t.updated_at) for t in triggers)
+    cached = _keyword_cache.get(connection_id)
+    if cached is None or cached[0] != key:
+        matcher = KeywordMatcher.build((word, t.pk) for t in triggers for word in t.keywords)
+        _keyword_cache[connection_id] = cached = (key, matcher)
+    return cached[1]
+
+
+def _catalog_matcher(workspace_id: int) -> KeywordMatcher[str]:
+    """Product titles of the workspace's synced catalog, for "mentions a SKU"."""
+    products = Product.objects.for_workspace(workspace_id)
+    version = products.aggregate(latest=Max("synced_at"))["latest"]
+    cached = _catalog_cache.get(workspace_id)
+    if cached is None or cached[0] != version:
+        titles = products.values_list("title", "external_id")
+        _catalog_cache[workspace_id] = cached = (version, KeywordMatcher.build(titles))
+    return cached[1]
+
+
+def _in_scope(trigger: Trigger, comment: Comment) -> bool:
+    return trigger.scope == Trigger.Scope.ALL_POSTS or comment.post_external_id in trigger.post_ids
+
+
+def _is_first_comment(comment: Comment) -> bool:
+    return (
+        not Comment.objects.for_workspace(comment.workspace_id)
+        .filter(
+            connection_id=comment.connection_id,
+            contact_id=comment.contact_id,
+            commented_at__lt=comment.commented_at,
+        )
+        .exists()
+    )
+
+
+def _matches(trigger: Trigger, comment: Comment, keyword_hits: set[int]) -> bool:
+    checks: list[bool] = []
+    if trigger.keywords:
+        checks.append(trigger.pk in keyword_hits)
+    if trigger.on_question:
+        checks.append(is_question(comment.text))
+    if trigger.on_sku_mention:
+        checks.append(bool(_catalog_matcher(comment.workspace_id).match(comment.text)))
+    if trigger.on_first_comment:
+        checks.append(comment.contact_id is not None and _is_first_comment(comment))
+    if not checks:
+        return False
+    return all(checks) if trigger.combine == Trigger.Combine.ALL else any(checks)
+
+
+def _throttled(trigger: Trigger, comment: Comment) -> bool:
+    return (
+        Evaluation.objects.for_workspace(comment.workspace_id)
+        .filter(
+            trigger=trigger,
+            contact_id=comment.contact_id,
+            outcome=Evaluation.Outcome.FIRED,
+            created_at__gte=timezone.now() - THROTTLE,
+        )
+        .exists()
+    )
+
+
+def _decide(comment: Comment) -> tuple[str, Trigger | None, str]:
+    window = timedelta(days=comment.workspace.listening_window_days)
+    if comment.post is not None and comment.post.published_at < timezone.now() - window:
+        days = comment.workspace.listening_window_days
+        return (
+            Evaluation.Outcome.NOT_ELIGIBLE,
+            None,
+            f"post older than the {days}-day listening window",
+        )
+    if comment.contact_id is None:
+        return Evaluation.Outcome.NOT_ELIGIBLE, None, "TikTok did not say who wrote it"
+    triggers = list(
+        Trigger.objects.for_workspace(comment.workspace_id)
+        .filter(connection_id=comment.connection_id, status=Trigger.Status.ACTIVE)
+        .order_by("priority", "id")
+    )
+    if not triggers:
+        return Evaluation.Outcome.NO_MATCH, None, "no active trigger on this account"
+    keyword_hits = set(_keyword_matcher(comment.connection_id, triggers).match(comment.text))
+    for trigger in triggers:
+        if not _in_scope(trigger, comment) or not _matches(trigger, comment, keyword_hits):
+            continue
+        if _throttled(trigger, comment):
+            return (
+                Evaluation.Outcome.THROTTLED,
+                trigger,
+                (f"“{trigger.name}” already fired for this person in the last 24 hours"),
+            )
+        return Evaluation.Outcome.FIRED, trigger, f"matched “{trigger.name}”"
+    names = ", ".join(f"“{t.name}”" for t in triggers[:3])
+    more = f" and {len(triggers) - 3} more" if len(triggers) > 3 else ""
+    return Evaluation.Outcome.NO_MATCH, None, f"matched none of {names}{more}"
+
+
+def comment_evaluate(*, comment: Comment) -> Evaluation:
+    """Decide once for ``comment`` and record it; a second call returns the first decision."""
+    existing = (
+        Evaluation.objects.for_workspace(comment.workspace_id).filter(comment=comment).first()
+    )
+    if existing is not None:
+        return existing
+    outcome, trigger, reason = _decide(comment)
+    try:
+        with transaction.atomic():
+            return Evaluation.objects.create(
+                workspace_id=comment.workspace_id,
+                comment=comment,
+                contact_id=comment.contact_id,
+                trigger=trigger,
+                outcome=outcome,
+                reason=reason[:300],
+            )
+    except IntegrityError:  # decided concurrently for the same comment
+        return Evaluation.objects.for_workspace(comment.workspace_id).get(comment=comment)
+
+
+def comment_stored(comment: Comment) -> None:
+    """The inbox's hook: every new comment is evaluated as it is stored."""
+    comment_evaluate(comment=comment)
