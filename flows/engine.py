@@ -146,6 +146,26 @@ def comment_evaluate(*, comment: Comment) -> Evaluation:
         return Evaluation.objects.for_workspace(comment.workspace_id).get(comment=comment)
 
 
+def trigger_preview(
+    *, connection_id: int, workspace_id: int, text: str
+) -> tuple[Trigger | None, str]:
+    """ "Test a comment": which active trigger ``text`` would fire, without recording anything.
+    Who wrote it is unknown here, so "first comment" conditions and throttling are left out."""
+    probe = Comment(
+        workspace_id=workspace_id, connection_id=connection_id, text=text, post_external_id=""
+    )
+    triggers = list(
+        Trigger.objects.for_workspace(workspace_id)
+        .filter(connection_id=connection_id, status=Trigger.Status.ACTIVE)
+        .order_by("priority", "id")
+    )
+    hits = set(_keyword_matcher(connection_id, triggers).match(text)) if triggers else set()
+    for trigger in triggers:
+        if trigger.scope == Trigger.Scope.ALL_POSTS and _matches(trigger, probe, hits):
+            return trigger, f"would fire “{trigger.name}”"
+    return None, "no active trigger would fire"
+
+
 def comment_stored(comment: Comment) -> None:
     """The inbox's hook: every new comment is evaluated as it is stored."""
     comment_evaluate(comment=comment)

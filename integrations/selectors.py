@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from chatsparks.workspaces.models import Workspace
 from integrations import capabilities
-from integrations.models import Connection, Provider
+from integrations.models import Connection, Post, Provider
 
 # After this long without a single event, the card shows the troubleshooting checklist.
 WAITING_GRACE = timedelta(minutes=10)
@@ -93,3 +93,8 @@ def integration_cards(*, workspace: Workspace) -> list[Card]:
         if current is None or (live and current.status == Connection.Status.DISCONNECTED):
             by_provider[connection.provider] = connection
     return [_card(p, by_provider.get(p), now) for p in (Provider.TIKTOK, Provider.TIKTOK_SHOP)]
+
+
+def posts_recent(*, workspace: Workspace, limit: int = 50) -> list[Post]:
+    """The newest videos and Lives, for pickers."""
+    return list(Post.objects.for_workspace(workspace).order_by("-published_at")[:limit])

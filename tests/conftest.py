@@ -7,6 +7,7 @@ from django.test import Client
 from chatsparks.users.models import User
 from chatsparks.workspaces.models import AuditEntry, Invitation, Membership, Workspace
 from chatsparks.workspaces.roles import Role
+from flows.models import Trigger
 from integrations.models import Connection, OAuthState
 from tests.factories import (
     InvitationFactory,
@@ -78,6 +79,7 @@ def tenant_snapshot() -> tuple[Any, ...]:
         AuditEntry.objects.count(),
         User.objects.count(),
         list(Connection.unscoped.order_by("pk").values()),
+        list(Trigger.unscoped.order_by("pk").values()),
         OAuthState.unscoped.count(),
     )
 

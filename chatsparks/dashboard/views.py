@@ -7,7 +7,6 @@ from chatsparks.workspaces.selectors import membership_list_for_user
 
 SECTIONS = {
     "inbox": "Inbox",
-    "automations": "Automations",
     "flows": "Flows",
     "contacts": "Contacts",
     "analytics": "Analytics",

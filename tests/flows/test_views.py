@@ -1,0 +1,129 @@
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from flows.models import Trigger
+from tests.conftest import Team, client_for
+from tests.factories import CommentFactory, ConnectionFactory, TriggerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connected(team: Team) -> Any:
+    return ConnectionFactory(workspace=team.workspace)
+
+
+def url(name: str, team: Team, **kwargs: Any) -> str:
+    return reverse(name, kwargs={"workspace_id": team.workspace.public_id, **kwargs})
+
+
+def text(response: Any) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_without_tiktok_the_page_says_to_connect_first(team: Team) -> None:
+    assert "Connect TikTok first" in text(
+        client_for(team.owner).get(url("flows:automations", team))
+    )
+
+
+def test_an_admin_creates_a_draft_then_activates_it(team: Team, connected: Any) -> None:
+    client = client_for(team.admin)
+
+    created = client.post(
+        url("flows:trigger_new", team),
+        {
+            "name": "Price",
+            "keywords": "price, link , how much",
+            "on_question": "on",
+            "combine": "any",
+            "scope": "all",
+            "priority": 1,
+            "reply_0": "Sent you a DM 💌",
+            "reply_1": "Check your inbox!",
+        },
+    )
+
+    assert created.status_code == 302
+    trigger = Trigger.objects.for_workspace(team.workspace).get()
+    assert (trigger.status, trigger.keywords, trigger.on_question) == (
+        "draft",
+        ["price", "link", "how much"],
+        True,
+    )
+    assert trigger.reply_variants == ["Sent you a DM 💌", "Check your inbox!"]
+    assert trigger.connection == connected
+
+    client.post(url("flows:trigger_status", team, trigger_id=trigger.pk), {"status": "active"})
+    trigger.refresh_from_db()
+    assert trigger.status == "active"
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"name": "Nothing", "keywords": ""}, "Choose at least one condition."),
+        ({"name": "Long", "keywords": "price", "reply_0": "x" * 151}, "at most 150 characters"),
+    ],
+)
+def test_a_trigger_that_cannot_work_is_refused(
+    team: Team, connected: Any, data: dict[str, str], error: str
+) -> None:
+    response = client_for(team.owner).post(
+        url("flows:trigger_new", team), {"combine": "any", "scope": "all", "priority": 1, **data}
+    )
+
+    assert response.status_code == 200
+    assert error in text(response)
+    assert not Trigger.objects.for_workspace(team.workspace).exists()
+
+
+def test_members_read_but_do_not_edit(team: Team, connected: Any) -> None:
+    TriggerFactory(connection=connected, name="Price")
+    client = client_for(team.member)
+
+    page = text(client.get(url("flows:automations", team)))
+
+    assert "Price" in page
+    assert "New trigger" not in page
+    assert "Activate" not in page
+    assert "Pause" not in page
+
+
+def test_testing_a_comment_says_which_trigger_would_fire(team: Team, connected: Any) -> None:
+    TriggerFactory(connection=connected, name="Price", keywords=["price"])
+
+    page = text(client_for(team.member).post(url("flows:automations", team), {"text": "PRICE??"}))
+
+    assert "would fire “Price”" in page
+
+
+def test_the_log_shows_every_decision_and_why(team: Team, connected: Any) -> None:
+    from flows import engine
+
+    TriggerFactory(connection=connected, name="Price", keywords=["price"])
+    engine.comment_evaluate(comment=CommentFactory(connection=connected, text="price?"))
+    engine.comment_evaluate(comment=CommentFactory(connection=connected, text="so cute"))
+
+    page = text(client_for(team.owner).get(url("flows:automations", team)))
+
+    assert "“so cute” No trigger matched matched none of “Price”" in page
+    assert "“price?” Fired matched “Price”" in page
+
+
+def test_another_workspaces_trigger_is_a_404(team: Team, connected: Any) -> None:
+    foreign = TriggerFactory()
+
+    client = client_for(team.owner)
+    assert client.get(url("flows:trigger_edit", team, trigger_id=foreign.pk)).status_code == 404
+    assert (
+        client.post(
+            url("flows:trigger_status", team, trigger_id=foreign.pk), {"status": "active"}
+        ).status_code
+        == 404
+    )
+    foreign.refresh_from_db()
+    assert foreign.status == "active"
