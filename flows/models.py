@@ -59,6 +59,20 @@ class Trigger(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def summary(self) -> str:
+        """ "keywords price, link or a question", for lists."""
+        parts = [f"keywords {', '.join(self.keywords)}"] if self.keywords else []
+        parts += [label for on, label in (
+            (self.on_question, "a question"),
+            (self.on_first_comment, "a first comment"),
+            (self.on_sku_mention, "mentions a product"),
+        ) if on]  # fmt: skip
+        joined = (" and " if self.combine == self.Combine.ALL else " or ").join(parts)
+        if self.scope == self.Scope.SPECIFIC:
+            joined += f" · on {len(self.post_ids)} video{'s' if len(self.post_ids) != 1 else ''}"
+        return joined
+
     def clean(self) -> None:
         if len(self.reply_variants) > MAX_REPLY_VARIANTS:
             raise ValidationError(f"At most {MAX_REPLY_VARIANTS} public reply variants.")

@@ -155,3 +155,11 @@ def test_publishing_a_change_rebuilds_the_matcher(connection: Any) -> None:
     trigger.save()
 
     assert decide(connection, "link").outcome == "fired"
+
+
+def test_a_trigger_summarises_its_conditions(connection: Any) -> None:
+    trigger = TriggerFactory(
+        connection=connection, keywords=["price", "link"], on_question=True, combine="all"
+    )
+
+    assert trigger.summary == "keywords price, link and a question"
