@@ -12,12 +12,14 @@ their number.
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
+from chatsparks.celery import enqueue_on_commit
 from flows.matcher import KeywordMatcher, is_question
 from flows.models import Evaluation, Trigger
-from inbox.models import Comment
+from inbox.models import Comment, Send
+from inbox.tasks import public_reply
 from integrations.models import Product
 
 THROTTLE = timedelta(hours=24)
@@ -134,7 +136,7 @@ def comment_evaluate(*, comment: Comment) -> Evaluation:
     outcome, trigger, reason = _decide(comment)
     try:
         with transaction.atomic():
-            return Evaluation.objects.create(
+            evaluation = Evaluation.objects.create(
                 workspace_id=comment.workspace_id,
                 comment=comment,
                 contact_id=comment.contact_id,
@@ -142,8 +144,26 @@ def comment_evaluate(*, comment: Comment) -> Evaluation:
                 outcome=outcome,
                 reason=reason[:300],
             )
+            if outcome == Evaluation.Outcome.FIRED and trigger and trigger.reply_variants:
+                _queue_public_reply(trigger, comment)
     except IntegrityError:  # decided concurrently for the same comment
         return Evaluation.objects.for_workspace(comment.workspace_id).get(comment=comment)
+    return evaluation
+
+
+def _queue_public_reply(trigger: Trigger, comment: Comment) -> None:
+    """The next reply variant in rotation, as a Send row; sent after this commits."""
+    locked = Trigger.unscoped.select_for_update().get(pk=trigger.pk)
+    text = locked.reply_variants[locked.replies_queued % len(locked.reply_variants)]
+    Trigger.unscoped.filter(pk=trigger.pk).update(replies_queued=F("replies_queued") + 1)
+    send = Send.objects.create(
+        workspace_id=comment.workspace_id,
+        connection_id=comment.connection_id,
+        kind=Send.Kind.PUBLIC_REPLY,
+        comment=comment,
+        text=text,
+    )
+    enqueue_on_commit(public_reply, workspace_id=comment.workspace_id, send_id=send.pk)
 
 
 def trigger_preview(

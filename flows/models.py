@@ -46,6 +46,8 @@ class Trigger(models.Model):
     reply_variants = ArrayField(
         models.CharField(max_length=MAX_REPLY_LENGTH), default=list, blank=True
     )
+    # How many public replies this trigger has queued: picks the next variant in rotation.
+    replies_queued = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

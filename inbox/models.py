@@ -176,3 +176,64 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.kind}: {self.text[:40]}"
+
+
+class Send(models.Model):
+    """One thing we say to a contact on TikTok: a public reply under a comment or a DM.
+
+    The row and its state are committed before TikTok is called, so a crash can never leave
+    us unsure whether to send: ``pending`` → ``sending`` (committed) → ``sent`` with TikTok's
+    id, or ``failed``; a row left in ``sending`` without an id is reconciled against TikTok
+    (or marked ``unknown``) and never sent blindly again. Unique per comment and kind: one
+    public reply and at most one DM per comment, however often the comment is redelivered.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLIC_REPLY = "public_reply", "Public reply"
+        DM = "dm", "Direct message"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Unknown"
+        SKIPPED = "skipped", "Skipped"
+        EXPIRED = "expired", "Expired"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="sends"
+    )
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="sends"
+    )
+    text = models.TextField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    provider_id = models.CharField(max_length=64, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        default_manager_name = "unscoped"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["comment", "kind"],
+                condition=Q(comment__isnull=False),
+                name="send_once_per_comment",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["sending_since"], condition=Q(state="sending"), name="send_stuck"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.state}: {self.text[:40]}"

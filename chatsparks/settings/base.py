@@ -206,6 +206,7 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks.purge": {"task": "webhooks.events_purge", "schedule": crontab(minute=41)},
     "sync.tokens": {"task": "sync.tokens_refresh_due", "schedule": crontab(minute="*/15")},
     "sync.connections": {"task": "sync.connections_sync_all", "schedule": crontab(minute="*/15")},
+    "sends.recover": {"task": "sends.recover_stuck", "schedule": 60.0},
     "sync.reconcile": {"task": "sync.connections_reconcile_all", "schedule": crontab(minute="*/5")},
     "workspaces.purge-stale-invitations": {
         "task": "workspaces.invitations_purge_stale",

@@ -151,6 +151,38 @@ class TikTokBusinessClient(BaseClient):
             },
         )
 
+    def comment_reply(
+        self, *, business_id: str, video_id: str, comment_id: str, text: str
+    ) -> dict[str, Any]:
+        """A public reply under a comment (at most 150 characters)."""
+        return self._call(
+            "POST",
+            "business/comment/reply/create/",
+            json={
+                "business_id": business_id,
+                "video_id": video_id,
+                "comment_id": comment_id,
+                "text": text,
+            },
+        )
+
+    def comment_replies(
+        self, *, business_id: str, video_id: str, comment_id: str
+    ) -> list[dict[str, Any]]:
+        """The replies under one comment, ours included (``owner``)."""
+        data = self._call(
+            "GET",
+            "business/comment/list/",
+            params={
+                "business_id": business_id,
+                "video_id": video_id,
+                "comment_ids": json.dumps([comment_id]),
+                "include_replies": "true",
+            },
+        )
+        comments = data.get("comments") or []
+        return list(comments[0].get("reply_list") or []) if comments else []
+
     def profile(self, *, business_id: str) -> Profile:
         data = self._call(
             "GET",
