@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from chatsparks.workspaces.managers import WorkspaceScopedManager
+from chatsparks.workspaces.managers import TenantModel
 from chatsparks.workspaces.models import Workspace
 from inbox.models import Comment, Contact
 from integrations.models import Connection
@@ -14,7 +14,7 @@ MAX_REPLY_VARIANTS = 5
 MAX_REPLY_LENGTH = 150  # TikTok's limit for a comment reply
 
 
-class Trigger(models.Model):
+class Trigger(TenantModel):
     """A rule that picks comments worth answering. Its conditions combine with AND or OR;
     among the active triggers of an account the lowest ``priority`` number that matches wins,
     and only it runs."""
@@ -51,11 +51,7 @@ class Trigger(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         ordering: ClassVar = ["priority", "id"]
 
     def __str__(self) -> str:
@@ -82,7 +78,7 @@ class Trigger(models.Model):
             raise ValidationError("Choose at least one condition.")
 
 
-class Evaluation(models.Model):
+class Evaluation(TenantModel):
     """What the trigger engine decided about one comment, and why: the evaluation log."""
 
     class Outcome(models.TextChoices):
@@ -103,11 +99,7 @@ class Evaluation(models.Model):
     reason = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             # One decision per comment: a redelivered comment can never fire twice.
             models.UniqueConstraint(fields=["comment"], name="evaluation_once_per_comment"),

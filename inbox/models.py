@@ -5,12 +5,12 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from chatsparks.workspaces.managers import WorkspaceScopedManager
+from chatsparks.workspaces.managers import TenantModel
 from chatsparks.workspaces.models import Workspace
 from integrations.models import Connection, Post
 
 
-class Contact(models.Model):
+class Contact(TenantModel):
     """A person on TikTok as this workspace knows them. ``external_id`` is TikTok's app-scoped
     user id (``unique_identifier`` on comments, ``from_user.id`` on DMs): the same person has
     the same id in both, and a different one in any other app."""
@@ -26,11 +26,7 @@ class Contact(models.Model):
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["workspace", "platform", "external_id"], name="contact_once"
@@ -41,7 +37,7 @@ class Contact(models.Model):
         return f"@{self.handle}" if self.handle else self.display_name or self.external_id[:12]
 
 
-class Comment(models.Model):
+class Comment(TenantModel):
     """A comment on one of the workspace's posts, as TikTok reported it."""
 
     class Status(models.TextChoices):
@@ -68,11 +64,7 @@ class Comment(models.Model):
     # TikTok's classifier verdict for Comment-to-Message; may arrive before the comment.
     high_intent = models.BooleanField(default=False)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["connection", "external_id"], name="comment_once"),
         ]
@@ -82,7 +74,7 @@ class Comment(models.Model):
         return self.text[:60]
 
 
-class Conversation(models.Model):
+class Conversation(TenantModel):
     """A private thread with one contact on one channel."""
 
     class Channel(models.TextChoices):
@@ -111,11 +103,7 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["connection", "external_id"], name="conversation_once"),
         ]
@@ -125,7 +113,7 @@ class Conversation(models.Model):
         return f"{self.get_channel_display()} with {self.contact}"
 
 
-class Message(models.Model):
+class Message(TenantModel):
     class Direction(models.TextChoices):
         INBOUND = "in", "From the contact"
         OUTBOUND = "out", "To the contact"
@@ -160,11 +148,7 @@ class Message(models.Model):
     source = models.CharField(max_length=16, blank=True)
     sent_at = models.DateTimeField()
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         ordering: ClassVar = ["sent_at", "id"]
         constraints: ClassVar = [
             models.UniqueConstraint(
@@ -178,7 +162,7 @@ class Message(models.Model):
         return f"{self.direction} {self.kind}: {self.text[:40]}"
 
 
-class Send(models.Model):
+class Send(TenantModel):
     """One thing we say to a contact on TikTok: a public reply under a comment or a DM.
 
     The row and its state are committed before TikTok is called, so a crash can never leave
@@ -219,11 +203,7 @@ class Send(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["comment", "kind"],

@@ -4,7 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from chatsparks.workspaces.managers import WorkspaceScopedManager
+from chatsparks.workspaces.managers import TenantModel
 from chatsparks.workspaces.models import Workspace
 from integrations import crypto
 
@@ -14,7 +14,7 @@ class Provider(models.TextChoices):
     TIKTOK_SHOP = "tiktok_shop", "TikTok Shop"
 
 
-class Connection(models.Model):
+class Connection(TenantModel):
     """A workspace's link to one TikTok business account or one TikTok Shop.
 
     The row outlives a disconnect (status ``disconnected``, tokens wiped) so that reconnecting
@@ -57,11 +57,7 @@ class Connection(models.Model):
     sync_state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["workspace", "provider", "external_id"],
@@ -150,7 +146,7 @@ class WebhookEvent(models.Model):
         return f"{self.provider} {self.event_type} {self.event_id[:12]}"
 
 
-class OAuthState(models.Model):
+class OAuthState(TenantModel):
     """A connect attempt in flight: single use, ten minutes, and bound to the user, their
     session and the workspace, so a callback can only finish what that person started.
 
@@ -170,17 +166,11 @@ class OAuthState(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
-
     def __str__(self) -> str:
         return f"{self.provider} connect for {self.workspace_id}"
 
 
-class Post(models.Model):
+class Post(TenantModel):
     """A video or Live on a connected TikTok account, as last synced."""
 
     class Kind(models.TextChoices):
@@ -197,11 +187,7 @@ class Post(models.Model):
     published_at = models.DateTimeField()
     synced_at = models.DateTimeField(auto_now=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["connection", "external_id"], name="post_once"),
         ]
@@ -211,7 +197,7 @@ class Post(models.Model):
         return self.caption[:60] or self.external_id
 
 
-class Product(models.Model):
+class Product(TenantModel):
     """A TikTok Shop product, as last synced."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -222,11 +208,7 @@ class Product(models.Model):
     updated_at_platform = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["connection", "external_id"], name="product_once"),
         ]
@@ -235,7 +217,7 @@ class Product(models.Model):
         return self.title
 
 
-class Sku(models.Model):
+class Sku(TenantModel):
     """One sellable variant. Money is a Decimal with its currency, never a float."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -248,11 +230,7 @@ class Sku(models.Model):
     stock = models.IntegerField(default=0)
     synced_at = models.DateTimeField(auto_now=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["product", "external_id"], name="sku_once"),
         ]

@@ -16,6 +16,13 @@ from integrations.models import Connection
 from integrations.webhooks import ingest
 
 
+def _usable_connection(workspace_id: int, connection_id: int) -> Connection | None:
+    """The connection, re-read, if TikTok still accepts it."""
+    connection = Connection.objects.for_workspace(workspace_id).filter(pk=connection_id).first()
+    usable = (Connection.Status.CONNECTED, Connection.Status.NEEDS_ATTENTION)
+    return connection if connection is not None and connection.status in usable else None
+
+
 @contextmanager
 def honour_retry_after(task: Task) -> Iterator[None]:
     """A 429 pauses this work for as long as TikTok asked, plus jitter so that many tasks
@@ -93,11 +100,8 @@ def connection_setup(self: Task, *, workspace_id: int, connection_id: int) -> st
     max_retries=6,
 )
 def connection_sync(self: Task, *, workspace_id: int, connection_id: int) -> str:
-    connection = Connection.objects.for_workspace(workspace_id).filter(pk=connection_id).first()
-    if connection is None or connection.status in (
-        Connection.Status.DISCONNECTED,
-        Connection.Status.REAUTHORIZATION_NEEDED,
-    ):
+    connection = _usable_connection(workspace_id, connection_id)
+    if connection is None:
         return "skipped-not-connected"
     with honour_retry_after(self):
         return sync.connection_sync(connection=connection)
@@ -135,11 +139,8 @@ def tokens_refresh_due() -> str:
     max_retries=3,
 )
 def connection_reconcile(self: Task, *, workspace_id: int, connection_id: int) -> str:
-    connection = Connection.objects.for_workspace(workspace_id).filter(pk=connection_id).first()
-    if connection is None or connection.status in (
-        Connection.Status.DISCONNECTED,
-        Connection.Status.REAUTHORIZATION_NEEDED,
-    ):
+    connection = _usable_connection(workspace_id, connection_id)
+    if connection is None:
         return "skipped-not-connected"
     with honour_retry_after(self):
         return f"recovered {reconcile.connection_reconcile(connection=connection)}"

@@ -35,3 +35,15 @@ class WorkspaceScopedManager(models.Manager[Any]):
         if "workspace" not in kwargs and "workspace_id" not in kwargs:
             raise UnscopedQueryError(f"A new {self.model.__name__} must name its workspace.")
         return super().get_queryset().create(**kwargs)
+
+
+class TenantModel(models.Model):
+    """Base of every workspace-owned model: ``objects`` is scoped (see above) and ``unscoped``
+    is the default manager, which the admin, migrations and related lookups use."""
+
+    unscoped = models.Manager()
+    objects = WorkspaceScopedManager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "unscoped"

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from chatsparks.workspaces.managers import WorkspaceScopedManager
+from chatsparks.workspaces.managers import TenantModel
 from chatsparks.workspaces.roles import Role
 
 # Crockford's base32 alphabet: no I, L, O or U, so an ID read out over the phone to support
@@ -67,7 +67,7 @@ class Workspace(models.Model):
         return f"{self.name} ({self.public_id})"
 
 
-class Membership(models.Model):
+class Membership(TenantModel):
     """A user's role in one workspace. A workspace always keeps at least one owner; the
     services enforce that under a row lock on the workspace."""
 
@@ -78,11 +78,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["workspace", "user"], name="membership_unique_user"),
         ]
@@ -91,7 +87,7 @@ class Membership(models.Model):
         return f"{self.user_id} is {self.role} of {self.workspace_id}"
 
 
-class Invitation(models.Model):
+class Invitation(TenantModel):
     """An emailed, single-use join link. Only a hash of its token is stored, so the link
     cannot be recovered from the database; resending issues a new token."""
 
@@ -111,11 +107,7 @@ class Invitation(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    unscoped = models.Manager()
-    objects = WorkspaceScopedManager()
-
-    class Meta:
-        default_manager_name = "unscoped"
+    class Meta(TenantModel.Meta):
         constraints: ClassVar = [
             # One open invitation per address per workspace: a double click or a second
             # invite resends instead of piling up links.
