@@ -11,8 +11,9 @@ from emulator.faults import FaultMiddleware
 from emulator.state import Emulator
 
 
-def create_app(config: Config | None = None) -> Starlette:
-    emulator = Emulator(config or Config())
+def create_app(config: Config | None = None, *, emulator: Emulator | None = None) -> Starlette:
+    """The ASGI app serving every platform of ``emulator`` (by default, all of them)."""
+    emulator = emulator or Emulator(config or Config())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -2,17 +2,12 @@
 webhook dispatcher: what the shop's tests run against, and a way to work on the shop while the
 creator side is elsewhere. ``emulator.app.create_app`` remains the real entry point."""
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 
-from emulator import control
+from emulator.app import create_app
 from emulator.clock import Clock
 from emulator.config import Config
-from emulator.faults import FaultMiddleware, Faults
+from emulator.faults import Faults
 from emulator.shop import ShopPlatform
 from emulator.state import Emulator
 from emulator.webhooks import Outbox
@@ -30,22 +25,4 @@ class ShopOnlyEmulator(Emulator):
 
 
 def create_shop_app(config: Config | None = None) -> Starlette:
-    emulator = ShopOnlyEmulator(config or Config())
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        dispatcher = asyncio.create_task(emulator.outbox.run())
-        try:
-            yield
-        finally:
-            dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await dispatcher
-
-    app = Starlette(
-        routes=[*control.routes(emulator), *emulator.shop.routes()],
-        middleware=[Middleware(FaultMiddleware, faults=emulator.faults)],
-        lifespan=lifespan,
-    )
-    app.state.emulator = emulator
-    return app
+    return create_app(emulator=ShopOnlyEmulator(config or Config()))
