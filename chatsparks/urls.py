@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("chatsparks.workspaces.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("integrations.urls")),
+    path("", include("inbox.urls")),
     path("", include("flows.urls")),
     path("", include("chatsparks.workspaces.urls")),
     path("", include("chatsparks.dashboard.urls")),

@@ -6,9 +6,7 @@ from chatsparks.workspaces.scope import SESSION_LAST_WORKSPACE, WorkspaceRequest
 from chatsparks.workspaces.selectors import membership_list_for_user
 
 SECTIONS = {
-    "inbox": "Inbox",
     "flows": "Flows",
-    "contacts": "Contacts",
     "analytics": "Analytics",
 }
 
@@ -26,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @workspace_view()
 def overview(request: WorkspaceRequest) -> HttpResponse:
-    return redirect("dashboard:section", workspace_id=request.workspace.public_id, section="inbox")
+    return redirect("inbox:inbox", workspace_id=request.workspace.public_id)
 
 
 @workspace_view()

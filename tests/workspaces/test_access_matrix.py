@@ -42,8 +42,9 @@ def page(name: str, **extra: Any) -> Callable[[Team], str]:
 
 
 ENDPOINTS = [
-    Endpoint("inbox", "get", page("dashboard:section", section="inbox"), EVERYONE, 200),
-    Endpoint("automations", "get", page("dashboard:section", section="automations"), EVERYONE, 200),
+    Endpoint("inbox", "get", page("inbox:inbox"), EVERYONE, 200),
+    Endpoint("contacts", "get", page("inbox:contacts"), EVERYONE, 200),
+    Endpoint("analytics", "get", page("dashboard:section", section="analytics"), EVERYONE, 200),
     Endpoint("overview", "get", page("dashboard:overview"), EVERYONE, 302),
     Endpoint("settings", "get", page("workspaces:settings_general"), EVERYONE, 200),
     Endpoint(

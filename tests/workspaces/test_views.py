@@ -30,7 +30,7 @@ def test_signing_in_lands_on_the_last_workspace_used(team: Team) -> None:
     second = MembershipFactory(user=team.owner, role=Role.MEMBER, workspace__name="Second Shop")
     client = client_for(team.owner)
 
-    client.get(url("dashboard:section", team, section="inbox"))
+    client.get(url("inbox:inbox", team))
     assert client.get("/")["Location"] == f"/w/{team.workspace.public_id}/"
 
     client.get(
@@ -58,7 +58,7 @@ def test_someone_without_a_workspace_is_asked_to_create_one(db: object) -> None:
 def test_the_switcher_lists_every_workspace_with_its_role(team: Team) -> None:
     MembershipFactory(user=team.member, role=Role.ADMIN, workspace__name="Side Hustle")
 
-    text = page_text(client_for(team.member).get(url("dashboard:section", team, section="inbox")))
+    text = page_text(client_for(team.member).get(url("inbox:inbox", team)))
 
     assert "Glow Beauty" in text
     assert "Side Hustle" in text
@@ -137,7 +137,7 @@ def test_a_promotion_takes_effect_on_the_very_next_request(team: Team) -> None:
 
 def test_a_removed_teammate_loses_access_on_the_next_request(team: Team) -> None:
     member_client = client_for(team.member)
-    inbox = url("dashboard:section", team, section="inbox")
+    inbox = url("inbox:inbox", team)
     assert member_client.get(inbox).status_code == 200
 
     membership = Membership.objects.for_workspace(team.workspace).get(user=team.member)
@@ -293,7 +293,7 @@ class TestRequiredTwoFactor:
         team.workspace.require_mfa = True
         team.workspace.save()
 
-        response = client_for(team.member).get(url("dashboard:section", team, section="inbox"))
+        response = client_for(team.member).get(url("inbox:inbox", team))
 
         assert response.status_code == 302
         assert response["Location"] == reverse("mfa_activate_totp")
@@ -305,10 +305,7 @@ class TestRequiredTwoFactor:
             user=team.member, type=Authenticator.Type.TOTP, data={"secret": "x"}
         )
 
-        assert (
-            client_for(team.member).get(url("dashboard:section", team, section="inbox")).status_code
-            == 200
-        )
+        assert client_for(team.member).get(url("inbox:inbox", team)).status_code == 200
 
     def test_the_api_refuses_until_set_up(self, team: Team) -> None:
         team.workspace.require_mfa = True
