@@ -22,6 +22,8 @@ class Trigger(TenantModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         ACTIVE = "active", "Active"
+        # Was active when its account stopped being usable; active again on reconnect.
+        PAUSED = "paused", "Paused (account not connected)"
 
     class Combine(models.TextChoices):
         ANY = "any", "Any condition (OR)"

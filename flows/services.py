@@ -31,3 +31,17 @@ def trigger_set_status(*, trigger: Trigger, status: str) -> Trigger:
     trigger.full_clean()
     trigger.save(update_fields=["status", "updated_at"])
     return trigger
+
+
+def triggers_pause_for_connection(connection: Connection, reason: str) -> None:
+    """Integrations' pause hook: the account is gone, so its live triggers stop at once."""
+    Trigger.objects.for_workspace(connection.workspace_id).filter(
+        connection=connection, status=Trigger.Status.ACTIVE
+    ).update(status=Trigger.Status.PAUSED)
+
+
+def triggers_resume_for_connection(connection: Connection) -> None:
+    """Integrations' resume hook: what was live before the pause is live again."""
+    Trigger.objects.for_workspace(connection.workspace_id).filter(
+        connection=connection, status=Trigger.Status.PAUSED
+    ).update(status=Trigger.Status.ACTIVE)

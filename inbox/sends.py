@@ -131,3 +131,10 @@ def sends_stuck_unscoped() -> list[tuple[int, int]]:
             state=Send.State.SENDING, sending_since__lt=timezone.now() - STUCK_AFTER
         ).values_list("workspace_id", "pk")
     )
+
+
+def sends_cancel_for_connection(connection: Connection, reason: str) -> None:
+    """Integrations' pause hook: nothing still waiting to go out on this account is sent."""
+    Send.objects.for_workspace(connection.workspace_id).filter(
+        connection=connection, state=Send.State.PENDING
+    ).update(state=Send.State.SKIPPED, error=f"account {reason}"[:300], updated_at=timezone.now())

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from chatsparks.celery import enqueue_on_commit
 from chatsparks.workspaces.models import Workspace
-from integrations import capabilities, crypto
+from integrations import capabilities, crypto, hooks
 from integrations.clients.errors import PlatformError
 from integrations.models import Connection, OAuthState, Provider
 from integrations.tasks import connection_setup
@@ -124,8 +124,12 @@ def connection_store(
                 workspace=workspace,
             )
         tokens = {k: fields.pop(k) for k in ("access_token", "refresh_token")}
-        connection, _ = Connection.unscoped.select_for_update().get_or_create(
+        connection, created = Connection.unscoped.select_for_update().get_or_create(
             workspace=workspace, provider=provider, external_id=external_id
+        )
+        was_paused = not created and connection.status in (
+            Connection.Status.DISCONNECTED,
+            Connection.Status.REAUTHORIZATION_NEEDED,
         )
         for name, value in fields.items():
             setattr(connection, name, value)
@@ -138,6 +142,8 @@ def connection_store(
         connection.connected_at = timezone.now()
         connection.disconnected_at = None
         connection.save()
+        if was_paused:
+            hooks.connection_resumed(connection)
         enqueue_on_commit(connection_setup, workspace_id=workspace.pk, connection_id=connection.pk)
     return connection
 

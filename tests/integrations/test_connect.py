@@ -339,3 +339,40 @@ class TestCardStates:
 
         event.refresh_from_db()
         assert event.status != "failed"
+
+
+def test_disconnect_pauses_live_triggers_and_pending_sends_and_reconnect_resumes(
+    team: Team, emulator: Emulator, django_capture_on_commit_callbacks: Any
+) -> None:
+    from inbox.models import Send
+    from tests.factories import CommentFactory, TriggerFactory
+
+    client = browser(team.owner)
+    connect_tiktok(client, emulator, team.workspace)
+    connection = Connection.objects.for_workspace(team.workspace).get()
+    live = TriggerFactory(connection=connection, status="active")
+    draft = TriggerFactory(connection=connection, status="draft")
+    pending = Send.objects.create(
+        workspace=team.workspace, connection=connection, kind="public_reply",
+        comment=CommentFactory(connection=connection), text="hi", state="pending",
+    )  # fmt: skip
+    disconnect = reverse(
+        "integrations:disconnect",
+        kwargs={"workspace_id": team.workspace.public_id, "connection_id": connection.pk},
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(disconnect)
+
+    live.refresh_from_db()
+    draft.refresh_from_db()
+    pending.refresh_from_db()
+    assert (live.status, draft.status) == ("paused", "draft")
+    assert (pending.state, pending.error) == ("skipped", "account disconnected")
+
+    connect_tiktok(client, emulator, team.workspace)
+
+    live.refresh_from_db()
+    draft.refresh_from_db()
+    assert (live.status, draft.status) == ("active", "draft")
+    assert Connection.unscoped.count() == 1  # the same row came back
