@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inbox.models import Send
-from integrations import tokens
+from integrations import ratelimit, tokens
 from integrations.capabilities import Capability, capabilities_for
 from integrations.clients.errors import PlatformError, RateLimited, Rejected, Transient
 from integrations.clients.tiktok_business import TikTokBusinessClient
@@ -73,6 +73,10 @@ def public_reply_send(*, send_id: int) -> str:
         return _finish(send, Send.State.SKIPPED, error=reason)
     comment = send.comment
     assert comment is not None
+    wait = ratelimit.acquire(connection_id=send.connection_id, endpoint="comment_reply")
+    if wait:
+        _finish(send, Send.State.PENDING)
+        raise SendDeferred(wait)
 
     def reply(token: str) -> dict[str, object]:
         with TikTokBusinessClient(access_token=token) as client:
@@ -86,7 +90,11 @@ def public_reply_send(*, send_id: int) -> str:
     try:
         data = tokens.with_fresh_token(send.connection, reply)
     except RateLimited as error:
-        # Refused before anything happened: safe to send again later.
+        # Refused before anything happened: safe to send again later, and nothing else on
+        # this account's bucket goes out until TikTok's wait is over.
+        ratelimit.pause(
+            connection_id=send.connection_id, endpoint="comment_reply", seconds=error.retry_after
+        )
         _finish(send, Send.State.PENDING, error=str(error))
         raise SendDeferred(error.retry_after) from error
     except Rejected as error:

@@ -262,6 +262,14 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # Webhooks: bodies above this are refused unread; TikTok-Signature timestamps older than the
 # tolerance are refused as replays (TikTok leaves the window to the receiver).
 WEBHOOK_MAX_BODY_BYTES = 256 * 1024
+# Outbound calls per TikTok account and endpoint class: (calls per second, burst). TikTok's
+# Business API allows 10 QPS per app on the basic tier; these stay under it per account.
+TIKTOK_RATE_LIMITS: dict[str, tuple[float, int]] = {
+    "comment_reply": (2.0, 5),
+    "message_send": (5.0, 10),
+}
+RATE_LIMIT_KEY_PREFIX = "chatsparks:ratelimit"
+
 # Set in Redis while a drain of stored webhooks is scheduled (integrations/webhooks/ingest.py).
 WEBHOOK_WAKE_KEY = "chatsparks:webhooks:drain-scheduled"
 TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env.int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", default=300)

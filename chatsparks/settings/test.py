@@ -21,6 +21,7 @@ STORAGES = {
 _XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="gw0")
 CACHES["default"]["KEY_PREFIX"] = "test-" + _XDIST_WORKER
 WEBHOOK_WAKE_KEY = f"test-{_XDIST_WORKER}:webhooks:drain-scheduled"
+RATE_LIMIT_KEY_PREFIX = f"test-{_XDIST_WORKER}:ratelimit"
 CELERY_BROKER_URL = urlunsplit(
     urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_XDIST_WORKER.removeprefix('gw') or 0)}")
 )

@@ -136,3 +136,21 @@ def test_without_the_manage_permission_the_reply_is_skipped_and_says_why(
         "skipped",
         "the TikTok connection lacks the comment.list.manage permission",
     )
+
+
+def test_a_429_storm_on_one_account_pauses_only_that_account(
+    account: Connection, emulator: Emulator
+) -> None:
+    from integrations import ratelimit
+
+    emulator.http.post(
+        "/_control/faults", json={"path": "reply/create", "kind": "rate_limit", "remaining": 1}
+    )
+    TriggerFactory(connection=account, keywords=["price"], reply_variants=["Check your DMs"])
+
+    emulator.control("/business/comments", {"text": "price?"})
+
+    send = wait_for(lambda: Send.objects.for_workspace(account.workspace).first())
+    wait_for(lambda: Send.unscoped.get(pk=send.pk).attempts >= 1)
+    assert ratelimit.acquire(connection_id=account.pk, endpoint="comment_reply") >= 50
+    assert ratelimit.acquire(connection_id=account.pk + 1000, endpoint="comment_reply") == 0
