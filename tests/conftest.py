@@ -84,6 +84,16 @@ def tenant_snapshot() -> tuple[Any, ...]:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_webhook_wake_up(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no drain marked as scheduled: a key left by an earlier test whose
+    drain did not finish would otherwise silence the wake-ups until the (absent) beat sweep."""
+    from integrations.webhooks import ingest
+
+    ingest._redis().delete(settings.WEBHOOK_WAKE_KEY)
+    monkeypatch.setattr(ingest, "_last_wake_attempt", -ingest.WAKE_GRACE)
+
+
 @pytest.fixture
 def user(db: Any) -> User:
     return UserFactory()

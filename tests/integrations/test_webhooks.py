@@ -45,12 +45,6 @@ def post(client: Client, path: str, body: bytes, headers: dict[str, str]) -> Any
     return client.generic("POST", path, body, content_type="application/json", **headers)
 
 
-@pytest.fixture(autouse=True)
-def _no_stale_wake_key(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    ingest._redis().delete(settings.WEBHOOK_WAKE_KEY)
-    monkeypatch.setattr(ingest, "_last_wake_attempt", -ingest.WAKE_GRACE)
-
-
 class TestSignatures:
     def test_tiktok_signature_matches_the_documented_vector(self) -> None:
         body = (
