@@ -6,8 +6,11 @@ class InboxConfig(AppConfig):
     verbose_name = "Inbox"
 
     def ready(self) -> None:
+        from chatsparks.workspaces import hooks as workspace_hooks
         from inbox import handlers  # noqa: F401 - registers the platform event handlers
         from inbox.sends import sends_cancel_for_connection
-        from integrations import hooks
+        from inbox.services import member_removed
+        from integrations import hooks as connection_hooks
 
-        hooks.on_connection_paused(sends_cancel_for_connection)
+        connection_hooks.on_connection_paused(sends_cancel_for_connection)
+        workspace_hooks.on_member_removed(member_removed)

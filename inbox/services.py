@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from inbox import hooks
 from inbox.models import Comment, Contact, Conversation, Message
@@ -169,3 +170,66 @@ def message_record(*, connection: Connection, data: dict[str, Any], inbound: boo
             update_fields=["last_inbound_at", "outbound_since_inbound", "last_message_at"]
         )
     return "message stored"
+
+
+def _system_note(conversation: Conversation, text: str) -> None:
+    Message.objects.create(
+        workspace_id=conversation.workspace_id,
+        conversation=conversation,
+        direction=Message.Direction.INTERNAL,
+        kind=Message.Kind.SYSTEM,
+        text=text,
+        sent_at=timezone.now(),
+    )
+
+
+def conversation_take(*, conversation: Conversation, user: Any) -> Conversation:
+    """A teammate takes over: the bot sends nothing more in this conversation."""
+    return conversation_assign(conversation=conversation, assignee=user, actor=user)
+
+
+def conversation_assign(*, conversation: Conversation, assignee: Any, actor: Any) -> Conversation:
+    with transaction.atomic():
+        locked = Conversation.unscoped.select_for_update().get(pk=conversation.pk)
+        locked.assignee = assignee
+        locked.state = Conversation.State.HUMAN
+        locked.save(update_fields=["assignee", "state"])
+        who = "took over" if assignee == actor else f"assigned it to {assignee.label}"
+        _system_note(locked, f"{actor.label} {who}.")
+    return locked
+
+
+def conversation_hand_back(*, conversation: Conversation, actor: Any) -> Conversation:
+    """Back to the bot, which resumes where the flow left off."""
+    with transaction.atomic():
+        locked = Conversation.unscoped.select_for_update().get(pk=conversation.pk)
+        locked.assignee = None
+        locked.state = Conversation.State.BOT
+        locked.save(update_fields=["assignee", "state"])
+        _system_note(locked, f"{actor.label} handed the conversation back to the bot.")
+    return locked
+
+
+def conversation_close(*, conversation: Conversation, actor: Any) -> Conversation:
+    with transaction.atomic():
+        locked = Conversation.unscoped.select_for_update().get(pk=conversation.pk)
+        locked.state = Conversation.State.CLOSED
+        locked.save(update_fields=["state"])
+        _system_note(locked, f"{actor.label} closed the conversation.")
+    return locked
+
+
+def conversations_release(*, workspace_id: int, user_id: int) -> int:
+    """A teammate left or was removed: their conversations go back to unassigned humans.
+    What they wrote stays attributed to them."""
+    return (
+        Conversation.objects.for_workspace(workspace_id)
+        .filter(assignee_id=user_id)
+        .exclude(state=Conversation.State.CLOSED)
+        .update(assignee=None, state=Conversation.State.HUMAN)
+    )
+
+
+def member_removed(workspace_id: int, user_id: int) -> None:
+    """The workspaces hook for a teammate leaving."""
+    conversations_release(workspace_id=workspace_id, user_id=user_id)

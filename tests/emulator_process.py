@@ -105,8 +105,12 @@ def emulator_server() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def emulator(emulator_server: Emulator, settings: Any) -> Emulator:
-    """A freshly seeded emulator, with the product's settings pointing at it."""
+def emulator(emulator_server: Emulator, settings: Any) -> Iterator[Emulator]:
+    """A freshly seeded emulator, with the product's settings pointing at it. Afterwards its
+    outbox is emptied before the test database is torn down: a late webhook retry reaching
+    the live server mid-teardown would deadlock with the table flush."""
     emulator_server.control("/reset")
     point_settings_at(emulator_server, settings)
-    return emulator_server
+    yield emulator_server
+    emulator_server.control("/reset")
+    time.sleep(0.1)  # let a delivery already on the wire finish

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chatsparks.celery import enqueue_on_commit
+from chatsparks.workspaces import hooks
 from chatsparks.workspaces.models import AuditEntry, Invitation, Membership, Workspace
 from chatsparks.workspaces.roles import Role
 
@@ -297,3 +298,4 @@ def member_remove(*, membership: Membership, actor_membership: Membership) -> No
             role=membership.role,
         )
         membership.delete()
+        hooks.member_removed(workspace_id=membership.workspace_id, user_id=membership.user_id)

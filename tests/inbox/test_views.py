@@ -86,3 +86,71 @@ def test_contacts_are_listed(team: Team) -> None:
     )
 
     assert "@linh.nguyen" in page
+
+
+def act(client: Any, team: Team, conversation: Conversation, action: str, **data: Any) -> Any:
+    return client.post(
+        reverse(
+            "inbox:conversation_action",
+            kwargs={
+                "workspace_id": team.workspace.public_id,
+                "conversation_id": conversation.pk,
+                "action": action,
+            },
+        ),
+        data,
+    )
+
+
+def test_a_member_takes_over_hands_back_and_closes(team: Team) -> None:
+    conversation = conversation_in(team.workspace)
+    client = client_for(team.member)
+
+    act(client, team, conversation, "take")
+    conversation.refresh_from_db()
+    assert (conversation.state, conversation.assignee) == ("human", team.member)
+
+    act(client, team, conversation, "hand_back")
+    conversation.refresh_from_db()
+    assert (conversation.state, conversation.assignee) == ("bot", None)
+
+    act(client, team, conversation, "close")
+    conversation.refresh_from_db()
+    assert conversation.state == "closed"
+    notes = list(
+        Message.objects.for_workspace(team.workspace)
+        .filter(kind="system")
+        .values_list("text", flat=True)
+    )
+    assert notes == [
+        f"{team.member.label} took over.",
+        f"{team.member.label} handed the conversation back to the bot.",
+        f"{team.member.label} closed the conversation.",
+    ]
+
+
+def test_assigning_to_a_teammate_and_their_removal_returns_it_to_unassigned_humans(
+    team: Team,
+) -> None:
+    from chatsparks.workspaces import services
+    from chatsparks.workspaces.models import Membership
+
+    conversation = conversation_in(team.workspace)
+    admin_membership = Membership.objects.for_workspace(team.workspace).get(user=team.admin)
+    act(client_for(team.owner), team, conversation, "assign", membership=admin_membership.pk)
+    conversation.refresh_from_db()
+    assert (conversation.state, conversation.assignee) == ("human", team.admin)
+
+    owner = Membership.objects.for_workspace(team.workspace).get(user=team.owner)
+    services.member_remove(membership=admin_membership, actor_membership=owner)
+
+    conversation.refresh_from_db()
+    assert (conversation.state, conversation.assignee) == ("human", None)
+
+
+def test_acting_on_another_workspaces_conversation_is_a_404_and_changes_nothing(team: Team) -> None:
+    foreign = conversation_in(team.other_workspace)
+
+    assert act(client_for(team.owner), team, foreign, "take").status_code == 404
+    foreign.refresh_from_db()
+    assert (foreign.state, foreign.assignee) == ("bot", None)
