@@ -1,5 +1,6 @@
 """pytest: a real PostgreSQL and Redis, fast password hashing, mail kept in memory."""
 
+import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 from chatsparks.settings.base import *  # noqa: F403
@@ -21,7 +22,9 @@ STORAGES = {
 _XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="gw0")
 CACHES["default"]["KEY_PREFIX"] = "test-" + _XDIST_WORKER
 WEBHOOK_WAKE_KEY = f"test-{_XDIST_WORKER}:webhooks:drain-scheduled"
-RATE_LIMIT_KEY_PREFIX = f"test-{_XDIST_WORKER}:ratelimit"
+# Rate-limit buckets outlive a test run by up to a minute; a fresh prefix per process keeps one
+# run's pauses out of the next run's tests.
+RATE_LIMIT_KEY_PREFIX = f"test-{_XDIST_WORKER}-{uuid.uuid4().hex[:8]}:ratelimit"
 CELERY_BROKER_URL = urlunsplit(
     urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_XDIST_WORKER.removeprefix('gw') or 0)}")
 )
