@@ -64,16 +64,48 @@ def _is_first_comment(comment: Comment) -> bool:
     )
 
 
-def _matches(trigger: Trigger, comment: Comment, keyword_hits: set[int]) -> bool:
+class _Facts:
+    """What a comment's conditions ask, each looked up at most once per comment however many
+    triggers ask it."""
+
+    def __init__(self, comment: Comment, keyword_hits: set[int]) -> None:
+        self.comment = comment
+        self.keyword_hits = keyword_hits
+        self._question: bool | None = None
+        self._mentions: bool | None = None
+        self._first: bool | None = None
+
+    @property
+    def question(self) -> bool:
+        if self._question is None:
+            self._question = is_question(self.comment.text)
+        return self._question
+
+    @property
+    def mentions_product(self) -> bool:
+        if self._mentions is None:
+            matcher = _catalog_matcher(self.comment.workspace_id)
+            self._mentions = bool(matcher.match(self.comment.text))
+        return self._mentions
+
+    @property
+    def first_comment(self) -> bool:
+        if self._first is None:
+            known = self.comment.contact_id is not None
+            self._first = known and _is_first_comment(self.comment)
+        return self._first
+
+
+def _matches(trigger: Trigger, facts: _Facts) -> bool:
     checks: list[bool] = []
     if trigger.keywords:
-        checks.append(trigger.pk in keyword_hits)
+        checks.append(trigger.pk in facts.keyword_hits)
     if trigger.on_question:
-        checks.append(is_question(comment.text))
+        checks.append(facts.question)
     if trigger.on_sku_mention:
-        checks.append(bool(_catalog_matcher(comment.workspace_id).match(comment.text)))
+        checks.append(facts.mentions_product)
     if trigger.on_first_comment:
-        checks.append(comment.contact_id is not None and _is_first_comment(comment))
+        checks.append(facts.first_comment)
     if not checks:
         return False
     return all(checks) if trigger.combine == Trigger.Combine.ALL else any(checks)
@@ -111,8 +143,9 @@ def _decide(comment: Comment) -> tuple[str, Trigger | None, str]:
     if not triggers:
         return Evaluation.Outcome.NO_MATCH, None, "no active trigger on this account"
     keyword_hits = set(_keyword_matcher(comment.connection_id, triggers).match(comment.text))
+    facts = _Facts(comment, keyword_hits)
     for trigger in triggers:
-        if not _in_scope(trigger, comment) or not _matches(trigger, comment, keyword_hits):
+        if not _in_scope(trigger, comment) or not _matches(trigger, facts):
             continue
         if _throttled(trigger, comment):
             return (
@@ -180,8 +213,9 @@ def trigger_preview(
         .order_by("priority", "id")
     )
     hits = set(_keyword_matcher(connection_id, triggers).match(text)) if triggers else set()
+    facts = _Facts(probe, hits)
     for trigger in triggers:
-        if trigger.scope == Trigger.Scope.ALL_POSTS and _matches(trigger, probe, hits):
+        if trigger.scope == Trigger.Scope.ALL_POSTS and _matches(trigger, facts):
             return trigger, f"would fire “{trigger.name}”"
     return None, "no active trigger would fire"
 

@@ -72,8 +72,11 @@ def conversation_action(
     elif action == "close":
         services.conversation_close(conversation=found, actor=request.user)
     else:
-        teammate = member_get(
-            workspace=request.workspace, membership_id=int(request.POST.get("membership", 0) or 0)
+        membership_id = request.POST.get("membership", "")
+        teammate = (
+            member_get(workspace=request.workspace, membership_id=int(membership_id))
+            if membership_id.isdigit()
+            else None
         )
         if teammate is None:
             raise Http404("No such teammate.")
