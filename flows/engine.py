@@ -220,6 +220,31 @@ def trigger_preview(
     return None, "no active trigger would fire"
 
 
+def triggers_test_history(
+    *, connection_id: int, workspace_id: int, limit: int = 500
+) -> dict[str, object]:
+    """ "Test against history": which active trigger each of the last ``limit`` comments on the
+    account would fire now, as counts per trigger and a few examples."""
+    comments = list(
+        Comment.objects.for_workspace(workspace_id)
+        .filter(connection_id=connection_id)
+        .order_by("-commented_at")
+        .values_list("text", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    examples: list[tuple[str, str]] = []
+    for text in comments:
+        trigger, _reason = trigger_preview(
+            connection_id=connection_id, workspace_id=workspace_id, text=text
+        )
+        if trigger is None:
+            continue
+        counts[trigger.name] = counts.get(trigger.name, 0) + 1
+        if len(examples) < 10:
+            examples.append((text, trigger.name))
+    return {"looked_at": len(comments), "counts": counts, "examples": examples}
+
+
 def comment_stored(comment: Comment) -> None:
     """The inbox's hook: every new comment is evaluated as it is stored."""
     comment_evaluate(comment=comment)

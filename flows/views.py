@@ -26,8 +26,13 @@ def _post_choices(request: WorkspaceRequest) -> list[tuple[str, str]]:
 def automations(request: WorkspaceRequest) -> HttpResponse:
     connection = selectors.tiktok_connection(workspace=request.workspace)
     test_form = TestCommentForm(request.POST or None)
-    preview = None
-    if request.method == "POST" and test_form.is_valid() and connection is not None:
+    preview = history = None
+    if request.method == "POST" and "history" in request.POST and connection is not None:
+        test_form = TestCommentForm()
+        history = engine.triggers_test_history(
+            connection_id=connection.pk, workspace_id=request.workspace.pk
+        )
+    elif request.method == "POST" and test_form.is_valid() and connection is not None:
         preview = engine.trigger_preview(
             connection_id=connection.pk,
             workspace_id=request.workspace.pk,
@@ -43,6 +48,7 @@ def automations(request: WorkspaceRequest) -> HttpResponse:
             "can_edit": role_allows(request.membership.role, Permission.EDIT_AUTOMATIONS),
             "test_form": test_form,
             "preview": preview,
+            "history": history,
         },
     )
 

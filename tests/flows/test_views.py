@@ -127,3 +127,13 @@ def test_another_workspaces_trigger_is_a_404(team: Team, connected: Any) -> None
     )
     foreign.refresh_from_db()
     assert foreign.status == "active"
+
+
+def test_testing_against_history_counts_what_would_fire(team: Team, connected: Any) -> None:
+    TriggerFactory(connection=connected, name="Price", keywords=["price"])
+    for said in ("PRICE?", "price pls", "so cute", "link?"):
+        CommentFactory(connection=connected, text=said)
+
+    page = text(client_for(team.member).post(url("flows:automations", team), {"history": "1"}))
+
+    assert "Of the last 4 comments, 2 would fire “Price”." in page
