@@ -36,7 +36,7 @@ def test_build_activate_and_test_a_trigger(live_server: Any, browser: Any, shots
     expect(page.locator('tr[data-trigger="Price"]')).to_contain_text("Active")
 
     page.get_by_label("Paste a comment").fill("ราคาเท่าไหร่คะ")
-    page.get_by_role("button", name="Test").click()
+    page.get_by_role("button", name="Test", exact=True).click()
     expect(page.locator("[data-preview]")).to_have_text("would fire “Price”")
 
     engine.comment_evaluate(comment=CommentFactory(connection=connection, text="how much is it"))
