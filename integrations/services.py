@@ -2,10 +2,15 @@
 
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone as django_timezone
 
+from chatsparks.celery import enqueue_on_commit
 from integrations import hooks
+from integrations.clients.tiktok_business import TikTokBusinessClient
+from integrations.clients.tiktok_shop import TikTokShopClient
 from integrations.models import Connection
 
 
@@ -42,8 +47,7 @@ def connection_authorization_expiry_set(
 
 
 def _notify_owners(connection: Connection, kind: str) -> None:
-    from chatsparks.celery import enqueue_on_commit
-    from integrations.tasks import owners_notify
+    from integrations.tasks import owners_notify  # tasks import this module
 
     enqueue_on_commit(owners_notify, connection_id=connection.pk, kind=kind)
 
@@ -61,8 +65,7 @@ def connection_disconnect(*, connection: Connection, actor: object) -> Connectio
     the tokens. Drafts, inbox history, analytics and contacts are not touched: reconnecting the
     same account finds them again.
     """
-    from chatsparks.celery import enqueue_on_commit
-    from integrations.tasks import connection_revoke
+    from integrations.tasks import connection_revoke  # tasks import this module
 
     with transaction.atomic():
         locked = Connection.unscoped.select_for_update().get(pk=connection.pk)
@@ -81,7 +84,6 @@ def connection_disconnect(*, connection: Connection, actor: object) -> Connectio
 def connection_revoke_tokens(*, connection: Connection) -> str:
     """Revoke the grant at TikTok (TikTok Shop documents no revoke call: the seller removes
     the app in Seller Center), then forget the tokens either way."""
-    from integrations.clients.tiktok_business import TikTokBusinessClient
 
     if connection.status != Connection.Status.DISCONNECTED:
         return "skipped-reconnected"
@@ -118,12 +120,8 @@ SHOP_SUBSCRIPTIONS = (
 
 def connection_subscribe(*, connection: Connection) -> None:
     """Point the platform's webhooks at us. Idempotent: TikTok replaces a subscription."""
-    from django.conf import settings
-    from django.urls import reverse
 
-    from integrations import tokens
-    from integrations.clients.tiktok_business import TikTokBusinessClient
-    from integrations.clients.tiktok_shop import TikTokShopClient
+    from integrations import tokens  # tokens import this module
 
     base = settings.PUBLIC_BASE_URL.rstrip("/")
     if connection.provider == "tiktok":

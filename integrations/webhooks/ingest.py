@@ -17,6 +17,7 @@ the beat sweep drains within seconds: delayed, never lost.
 import logging
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -26,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from chatsparks.celery import enqueue_on_commit
-from integrations.models import Connection, WebhookEvent
+from integrations.models import Connection, Provider, WebhookEvent
 from integrations.webhooks.handlers import PlatformEvent, handler_for
 from integrations.webhooks.parsing import Envelope, read_data
 
@@ -184,10 +185,6 @@ def event_replay(*, event: WebhookEvent) -> None:
 def events_purge() -> int:
     """Forget events once the platforms have stopped retrying them: 72 hours for TikTok,
     30 days for TikTok Shop (its notifications carry no signed timestamp)."""
-    from datetime import timedelta
-
-    from integrations.models import Provider
-
     now = timezone.now()
     deleted = 0
     for provider, keep in (
