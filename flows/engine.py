@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from chatsparks.celery import enqueue_on_commit
+from flows import runner
 from flows.matcher import KeywordMatcher, is_question
 from flows.models import Evaluation, Trigger
 from inbox.models import Comment, Send
@@ -138,6 +139,7 @@ def _decide(comment: Comment) -> tuple[str, Trigger | None, str]:
     triggers = list(
         Trigger.objects.for_workspace(comment.workspace_id)
         .filter(connection_id=comment.connection_id, status=Trigger.Status.ACTIVE)
+        .select_related("flow")
         .order_by("priority", "id")
     )
     if not triggers:
@@ -177,18 +179,36 @@ def comment_evaluate(*, comment: Comment) -> Evaluation:
                 outcome=outcome,
                 reason=reason[:300],
             )
-            if outcome == Evaluation.Outcome.FIRED and trigger and trigger.reply_variants:
-                _queue_public_reply(trigger, comment)
+            if outcome == Evaluation.Outcome.FIRED and trigger is not None:
+                _fire(trigger, comment)
     except IntegrityError:  # decided concurrently for the same comment
         return Evaluation.objects.for_workspace(comment.workspace_id).get(comment=comment)
     return evaluation
 
 
-def _queue_public_reply(trigger: Trigger, comment: Comment) -> None:
-    """The next reply variant in rotation, as a Send row; sent after this commits."""
-    locked = Trigger.unscoped.select_for_update().get(pk=trigger.pk)
-    text = locked.reply_variants[locked.replies_queued % len(locked.reply_variants)]
-    Trigger.unscoped.filter(pk=trigger.pk).update(replies_queued=F("replies_queued") + 1)
+def _fire(trigger: Trigger, comment: Comment) -> None:
+    """The public reply, then the DM flow (``flows.runner``). When no DM can go out at once,
+    the public reply is the invitation to DM a keyword (door 4 of DESIGN.md §5)."""
+    has_flow = trigger.flow is not None and trigger.flow.live_version_id is not None
+    if has_flow and not runner.door_is_immediate(comment=comment):
+        invite = (
+            trigger.invite_text
+            or runner.automation_settings(comment.workspace_id).default_invite_text
+        )
+        keyword = trigger.keywords[0].upper() if trigger.keywords else "INFO"
+        _queue_public_reply(trigger, comment, text=invite.replace("{keyword}", keyword)[:150])
+    elif trigger.reply_variants:
+        _queue_public_reply(trigger, comment)
+    if has_flow:
+        runner.run_start(trigger=trigger, comment=comment)
+
+
+def _queue_public_reply(trigger: Trigger, comment: Comment, text: str = "") -> None:
+    """The next reply variant in rotation (or ``text``), as a Send row; sent after commit."""
+    if not text:
+        locked = Trigger.unscoped.select_for_update().get(pk=trigger.pk)
+        text = locked.reply_variants[locked.replies_queued % len(locked.reply_variants)]
+        Trigger.unscoped.filter(pk=trigger.pk).update(replies_queued=F("replies_queued") + 1)
     send = Send.objects.create(
         workspace_id=comment.workspace_id,
         connection_id=comment.connection_id,

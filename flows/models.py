@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -48,6 +49,12 @@ class Trigger(TenantModel):
     reply_variants = ArrayField(
         models.CharField(max_length=MAX_REPLY_LENGTH), default=list, blank=True
     )
+    # The DM flow the trigger starts; none: public reply only.
+    flow = models.ForeignKey(
+        "Flow", null=True, blank=True, on_delete=models.SET_NULL, related_name="triggers"
+    )
+    # The public reply when no DM door is open; empty: the workspace's default invitation.
+    invite_text = models.CharField(max_length=MAX_REPLY_LENGTH, blank=True)
     # How many public replies this trigger has queued: picks the next variant in rotation.
     replies_queued = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -99,6 +106,8 @@ class Evaluation(TenantModel):
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     reason = models.CharField(max_length=300)
+    # How the DM went (door taken, or why none; blocks the door had to degrade), as it goes.
+    notes = ArrayField(models.CharField(max_length=300), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantModel.Meta):
@@ -117,3 +126,196 @@ class Evaluation(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.outcome}: {self.reason}"
+
+
+class Flow(TenantModel):
+    """A reusable DM conversation. Editing changes ``draft``; publishing freezes the draft as
+    the next ``FlowVersion`` and swaps ``live_version`` in one transaction. A run keeps the
+    version it started on, so an edit never changes a conversation already under way."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    draft = models.JSONField(default=list, blank=True)
+    live_version = models.ForeignKey(
+        "FlowVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        ordering: ClassVar = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        return self.live_version is None or self.live_version.blocks != self.draft
+
+
+class FlowVersion(TenantModel):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    blocks = models.JSONField()
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TenantModel.Meta):
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["flow", "number"], name="flow_version_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow} v{self.number}"
+
+
+class Run(TenantModel):
+    """One contact going through one flow version. Waits of any length are this row's
+    ``wake_at``, which the ``flows.runs_wake`` beat picks up: no Celery countdowns."""
+
+    class State(models.TextChoices):
+        # No DM door is open yet: waiting for TikTok's high-intent verdict (re-checked).
+        AWAITING_DOOR = "awaiting_door", "Waiting for a way to DM"
+        WAITING_REPLY = "waiting_reply", "Waiting for the contact's reply"
+        WAITING_TIMER = "waiting_timer", "Waiting"
+        # The Monthly Active Contacts limit is reached: nothing is sent until there is room.
+        OVER_LIMIT = "over_limit", "Queued (contact limit reached)"
+        HANDED_OFF = "handed_off", "Handed off to a teammate"
+        DONE = "done", "Finished"
+        BLOCKED = "blocked", "No way to DM"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Door(models.TextChoices):
+        WINDOW = "window", "Open messaging window"
+        COMMENT_TO_MESSAGE = "comment_to_message", "Comment-to-Message"
+        SHOP_CHAT = "shop_chat", "TikTok Shop chat"
+        KEYWORD_DM = "keyword_dm", "Keyword DM (invited in the public reply)"
+
+    ACTIVE_STATES = (
+        State.AWAITING_DOOR,
+        State.WAITING_REPLY,
+        State.WAITING_TIMER,
+        State.OVER_LIMIT,
+        State.HANDED_OFF,
+    )
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    flow_version = models.ForeignKey(FlowVersion, on_delete=models.PROTECT, related_name="runs")
+    trigger = models.ForeignKey(
+        Trigger, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="runs")
+    conversation = models.ForeignKey(
+        "inbox.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=State.choices)
+    door = models.CharField(max_length=20, choices=Door.choices, blank=True)
+    # The block to run next, or the question being waited on.
+    position = models.CharField(max_length=32, blank=True)
+    wake_at = models.DateTimeField(null=True, blank=True)
+    intent_checks = models.PositiveSmallIntegerField(default=0)
+    free_text_count = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        constraints: ClassVar = [
+            # A comment starts at most one run: the heart of "never two DMs from one comment".
+            models.UniqueConstraint(
+                fields=["comment"], condition=Q(comment__isnull=False), name="run_once_per_comment"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["wake_at"], condition=Q(wake_at__isnull=False), name="run_due"),
+            models.Index(fields=["contact", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow_version} for {self.contact}: {self.state}"
+
+
+class RunStep(TenantModel):
+    """A block a run went through, with how the door carried it: the trail behind the
+    evaluation log's notes and per-step drop-off."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    block_id = models.CharField(max_length=32)
+    block_type = models.CharField(max_length=16)
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        ordering: ClassVar = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.block_type} {self.block_id}"
+
+
+class PendingIntent(TenantModel):
+    """No DM door was open for a matched comment: the public reply invited a DM, and this row
+    starts the flow when that DM arrives, if it arrives before ``expires_at``."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="pending_intent")
+    expires_at = models.DateTimeField()
+    consumed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        indexes: ClassVar = [models.Index(fields=["contact", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"pending intent for {self.contact}"
+
+
+class AutomationSettings(TenantModel):
+    """A workspace's knobs for the bot."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    intent_valid_days = models.PositiveSmallIntegerField(
+        "keyword-DM invitation valid for (days)", default=3
+    )
+    free_text_handoff_after = models.PositiveSmallIntegerField(
+        "hand off after this many free-text answers to quick replies", default=2
+    )
+    default_invite_text = models.CharField(
+        "public reply when no DM is possible",
+        max_length=MAX_REPLY_LENGTH,
+        default="Send us a DM saying {keyword} and we'll send you the details 💬",
+    )
+
+    def __str__(self) -> str:
+        return f"automation settings of {self.workspace_id}"
+
+
+class SensitiveKeyword(TenantModel):
+    """A workspace's own word that needs a human (refund, broken…), beside the per-locale
+    defaults in ``flows.handoff``."""
+
+    class Action(models.TextChoices):
+        HANDOFF = "handoff", "Hand off"
+        TAG = "tag", "Tag"
+        BOTH = "both", "Hand off and tag"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    phrase = models.CharField(max_length=100)
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.HANDOFF)
+    tag = models.CharField(max_length=50, blank=True)
+
+    class Meta(TenantModel.Meta):
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["workspace", "phrase"], name="sensitive_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.phrase

@@ -1,19 +1,25 @@
 """What the apps above the inbox do when something new arrives in it.
 
-``flows`` registers here (in its ``AppConfig.ready``) to evaluate comment triggers for every
-newly stored comment; the inbox may not import flows. Handlers run inside the transaction
-that stored the comment, in the worker draining webhook events.
+``flows`` registers here (in its ``AppConfig.ready``): it evaluates comment triggers for every
+newly stored comment, opens the Comment-to-Message door when TikTok flags a comment, and
+carries a flow on (or hands off) when a contact writes. The inbox may not import flows.
+Handlers run inside the transaction that stored the event, in the worker draining webhooks.
 """
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from inbox.models import Comment
+    from inbox.models import Comment, Conversation, Message
 
 CommentHandler = Callable[["Comment"], None]
+MessageHandler = Callable[["Message"], None]
+ConversationHandler = Callable[["Conversation"], None]
 
 _comment_handlers: list[CommentHandler] = []
+_flagged_handlers: list[CommentHandler] = []
+_message_handlers: list[MessageHandler] = []
+_handed_back_handlers: list[ConversationHandler] = []
 
 
 def on_comment_stored(handler: CommentHandler) -> CommentHandler:
@@ -21,6 +27,39 @@ def on_comment_stored(handler: CommentHandler) -> CommentHandler:
     return handler
 
 
+def on_comment_flagged(handler: CommentHandler) -> CommentHandler:
+    _flagged_handlers.append(handler)
+    return handler
+
+
+def on_message_received(handler: MessageHandler) -> MessageHandler:
+    _message_handlers.append(handler)
+    return handler
+
+
+def on_conversation_handed_back(handler: ConversationHandler) -> ConversationHandler:
+    _handed_back_handlers.append(handler)
+    return handler
+
+
 def comment_stored(comment: "Comment") -> None:
     for handler in _comment_handlers:
         handler(comment)
+
+
+def comment_flagged(comment: "Comment") -> None:
+    """TikTok flagged ``comment`` high intent (after it was stored)."""
+    for handler in _flagged_handlers:
+        handler(comment)
+
+
+def message_received(message: "Message") -> None:
+    """A new inbound message from a contact (never our own or the echo of one)."""
+    for handler in _message_handlers:
+        handler(message)
+
+
+def conversation_handed_back(conversation: "Conversation") -> None:
+    """A teammate gave the conversation back to the bot."""
+    for handler in _handed_back_handlers:
+        handler(conversation)

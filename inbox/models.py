@@ -23,6 +23,9 @@ class Contact(TenantModel):
     avatar_url = models.URLField(max_length=500, blank=True)
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
     fields = models.JSONField(default=dict, blank=True)
+    # The TikTok Shop buyer (Order API ``user_id``) this person is, recorded only where both
+    # identities were seen together, never guessed: see ``inbox.services.contact_link_buyer``.
+    shop_buyer_id = models.CharField(max_length=64, blank=True)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
 
@@ -96,6 +99,12 @@ class Conversation(TenantModel):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Why the bot stepped back, for the card and the Unassigned humans view.
+    handoff_reason = models.CharField(max_length=200, blank=True)
+    # The comment trigger that started it ("Triggered by" on the card). A plain id, not a
+    # foreign key: triggers live in ``flows``, which builds on the inbox, not the reverse.
+    trigger_id = models.PositiveIntegerField(null=True, blank=True)
+    trigger_name = models.CharField(max_length=100, blank=True)
     # TikTok's messaging window: it opens when the contact writes and allows a limited
     # number of business messages until it closes (tiktok-wire.md §5.6).
     last_inbound_at = models.DateTimeField(null=True, blank=True)
@@ -105,9 +114,21 @@ class Conversation(TenantModel):
 
     class Meta(TenantModel.Meta):
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["connection", "external_id"], name="conversation_once"),
+            # TikTok keeps one thread per person and account; we may open ours before TikTok
+            # tells us its id (a Comment-to-Message DM), so the id is filled in when seen.
+            models.UniqueConstraint(
+                fields=["connection", "contact", "channel"], name="conversation_per_contact"
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "external_id"],
+                condition=~Q(external_id=""),
+                name="conversation_once",
+            ),
         ]
-        indexes: ClassVar = [models.Index(fields=["workspace", "state", "-last_message_at"])]
+        indexes: ClassVar = [
+            models.Index(fields=["workspace", "state", "-last_message_at"]),
+            models.Index(fields=["workspace", "assignee", "state"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} with {self.contact}"
@@ -146,6 +167,12 @@ class Message(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source = models.CharField(max_length=16, blank=True)
+    # The send that carries an outbound message to TikTok: its state is the delivery state.
+    send = models.OneToOneField(
+        "Send", null=True, blank=True, on_delete=models.SET_NULL, related_name="message"
+    )
+    # Teammates @mentioned in an internal note (user ids).
+    mentions = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
     sent_at = models.DateTimeField()
 
     class Meta(TenantModel.Meta):
@@ -194,7 +221,17 @@ class Send(TenantModel):
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="sends"
     )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Which of TikTok's doors a DM goes through (see ``inbox.dm``).
+    door = models.CharField(max_length=20, blank=True)
     text = models.TextField()
+    # Anything beyond text the door carries: quick-reply buttons, a product card.
+    payload = models.JSONField(default=dict, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     provider_id = models.CharField(max_length=64, blank=True)
     error = models.CharField(max_length=300, blank=True)
@@ -213,7 +250,86 @@ class Send(TenantModel):
         ]
         indexes: ClassVar = [
             models.Index(fields=["sending_since"], condition=Q(state="sending"), name="send_stuck"),
+            models.Index(
+                fields=["conversation", "id"], condition=Q(state="pending"), name="send_queue"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.state}: {self.text[:40]}"
+
+
+class ActiveContact(TenantModel):
+    """A contact DM'd by the bot or a teammate in a billing cycle: what the plan counts
+    (Monthly Active Contacts). One row per contact and cycle, whoever DM'd them how often."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    cycle_start = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["workspace", "cycle_start", "contact"], name="active_contact_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} in {self.cycle_start}"
+
+
+class UsageAlert(TenantModel):
+    """An 80% or 95% warning already emailed to the owners in a cycle (sent once each)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    cycle_start = models.DateField()
+    threshold = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["workspace", "cycle_start", "threshold"], name="usage_alert_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.threshold}% in {self.cycle_start}"
+
+
+class SavedReply(TenantModel):
+    """A canned answer a teammate pulls into the composer with ``/shortcut``."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    shortcut = models.SlugField(max_length=40)
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        ordering: ClassVar = ["shortcut"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["workspace", "shortcut"], name="saved_reply_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+
+class SavedView(TenantModel):
+    """A teammate's named inbox filter (the query string of the inbox list)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        ordering: ClassVar = ["name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["workspace", "user", "name"], name="saved_view_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

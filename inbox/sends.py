@@ -1,4 +1,5 @@
-"""Carrying out a Send row (see ``Send``'s docstring for the state machine)."""
+"""Carrying out a Send row (see ``Send``'s docstring for the state machine): the shared
+claim-and-finish steps, and public replies under comments (DMs are in ``inbox.dm``)."""
 
 import logging
 from datetime import timedelta
@@ -28,19 +29,19 @@ class SendDeferred(Exception):
         self.retry_after = retry_after
 
 
-def _finish(send: Send, state: str, *, provider_id: str = "", error: str = "") -> str:
+def finish(send: Send, state: str, *, provider_id: str = "", error: str = "") -> str:
     Send.unscoped.filter(pk=send.pk).update(
         state=state, provider_id=provider_id, error=error[:300], updated_at=timezone.now()
     )
     return state
 
 
-def _claim(send_id: int) -> Send | None:
+def claim(send_id: int, related: tuple[str, ...] = ("comment", "connection")) -> Send | None:
     """Move a pending row to ``sending`` and commit that before any network call."""
     with transaction.atomic():
         send = (
             Send.unscoped.select_for_update(of=("self",))
-            .select_related("comment", "connection")
+            .select_related(*related)
             .filter(pk=send_id)
             .first()
         )
@@ -65,17 +66,17 @@ def _skip_reason(send: Send) -> str:
 
 def public_reply_send(*, send_id: int) -> str:
     """Post a public reply. Returns the row's final state for this attempt."""
-    send = _claim(send_id)
+    send = claim(send_id)
     if send is None:
         return "skipped-not-pending"
     reason = _skip_reason(send)
     if reason:
-        return _finish(send, Send.State.SKIPPED, error=reason)
+        return finish(send, Send.State.SKIPPED, error=reason)
     comment = send.comment
     assert comment is not None
     wait = ratelimit.acquire(connection_id=send.connection_id, endpoint="comment_reply")
     if wait:
-        _finish(send, Send.State.PENDING)
+        finish(send, Send.State.PENDING)
         raise SendDeferred(wait)
 
     def reply(token: str) -> dict[str, object]:
@@ -95,17 +96,17 @@ def public_reply_send(*, send_id: int) -> str:
         ratelimit.pause(
             connection_id=send.connection_id, endpoint="comment_reply", seconds=error.retry_after
         )
-        _finish(send, Send.State.PENDING, error=str(error))
+        finish(send, Send.State.PENDING, error=str(error))
         raise SendDeferred(error.retry_after) from error
     except Rejected as error:
-        return _finish(send, Send.State.FAILED, error=str(error))
+        return finish(send, Send.State.FAILED, error=str(error))
     except Transient:
         # The reply may or may not have been posted: leave it "sending" for reconciliation.
         log.warning("public reply %s: outcome unknown, will reconcile", send.pk)
         return Send.State.SENDING
     except PlatformError as error:
-        return _finish(send, Send.State.FAILED, error=str(error))
-    return _finish(send, Send.State.SENT, provider_id=str(data.get("comment_id", "")))
+        return finish(send, Send.State.FAILED, error=str(error))
+    return finish(send, Send.State.SENT, provider_id=str(data.get("comment_id", "")))
 
 
 def public_reply_reconcile(*, send: Send) -> str:
@@ -125,11 +126,11 @@ def public_reply_reconcile(*, send: Send) -> str:
     try:
         found = tokens.with_fresh_token(send.connection, replies)
     except PlatformError as error:
-        return _finish(send, Send.State.UNKNOWN, error=f"could not check: {error}")
+        return finish(send, Send.State.UNKNOWN, error=f"could not check: {error}")
     ours = next((r for r in found if r.get("owner") and r.get("text") == send.text), None)
     if ours is not None:
-        return _finish(send, Send.State.SENT, provider_id=str(ours.get("comment_id", "")))
-    return _finish(send, Send.State.PENDING, error="not found at TikTok; will send again")
+        return finish(send, Send.State.SENT, provider_id=str(ours.get("comment_id", "")))
+    return finish(send, Send.State.PENDING, error="not found at TikTok; will send again")
 
 
 def sends_stuck_unscoped() -> list[tuple[int, int]]:

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from inbox import hooks
+from inbox import dm, hooks
 from inbox.models import Comment, Contact, Conversation, Message
 from integrations.models import Connection, Post
 
@@ -109,6 +109,8 @@ def comment_high_intent(*, connection: Connection, data: dict[str, Any]) -> str:
         hooks.comment_stored(comment)
     elif not comment.high_intent:
         Comment.unscoped.filter(pk=comment.pk).update(high_intent=True)
+        comment.high_intent = True
+        hooks.comment_flagged(comment)
     return "high intent recorded"
 
 
@@ -119,9 +121,6 @@ def _kind(value: str) -> str:
 def message_record(*, connection: Connection, data: dict[str, Any], inbound: bool) -> str:
     """An ``im_receive_msg`` (inbound) or ``im_send_msg`` (outbound) event."""
     source = str((data.get("message_tag") or {}).get("source", ""))
-    if not inbound and source == "API":
-        # The echo of a send we made: the send path records that message, with its own state.
-        return "own send echoed"
     person = data.get("from_user" if inbound else "to_user") or {}
     handle = str(data.get("from" if inbound else "to") or "")
     sent_at = _from_ms(data.get("timestamp") or 0)
@@ -131,20 +130,18 @@ def message_record(*, connection: Connection, data: dict[str, Any], inbound: boo
         at=sent_at,
         handle=handle,
     )
+    conversation = dm.conversation_for(connection=connection, contact=contact)
+    external_id = str(data.get("conversation_id") or "")
+    if external_id and conversation.external_id != external_id:
+        Conversation.unscoped.filter(pk=conversation.pk).update(external_id=external_id)
+        conversation.external_id = external_id
+    if not inbound and source == "API":
+        return dm.message_echo(conversation=conversation, data=data, sent_at=sent_at)
     with transaction.atomic():
-        conversation, _ = Conversation.unscoped.get_or_create(
-            connection=connection,
-            external_id=str(data["conversation_id"]),
-            defaults={
-                "workspace_id": connection.workspace_id,
-                "contact": contact,
-                "channel": Conversation.Channel.TIKTOK_DM,
-            },
-        )
         conversation = Conversation.unscoped.select_for_update().get(pk=conversation.pk)
         kind = _kind(str(data.get("type", "text")))
         body = data.get(str(data.get("type", "text"))) or {}
-        _message, created = Message.unscoped.get_or_create(
+        message, created = Message.unscoped.get_or_create(
             conversation=conversation,
             external_id=str(data.get("message_id", "")),
             defaults={
@@ -163,12 +160,20 @@ def message_record(*, connection: Connection, data: dict[str, Any], inbound: boo
             # Each message from the contact opens a new messaging window.
             conversation.last_inbound_at = max(conversation.last_inbound_at or sent_at, sent_at)
             conversation.outbound_since_inbound = 0
+            if conversation.state in (Conversation.State.CLOSED, Conversation.State.WAITING):
+                # Writing again reopens it; who answers is the flows' call (hook below).
+                conversation.state = (
+                    Conversation.State.HUMAN if conversation.assignee_id else Conversation.State.BOT
+                )
         else:
+            # Written in the TikTok app or web by someone on the account.
             conversation.outbound_since_inbound += 1
         conversation.last_message_at = max(conversation.last_message_at or sent_at, sent_at)
         conversation.save(
-            update_fields=["last_inbound_at", "outbound_since_inbound", "last_message_at"]
+            update_fields=["last_inbound_at", "outbound_since_inbound", "last_message_at", "state"]
         )
+        if inbound:
+            hooks.message_received(message)
     return "message stored"
 
 
@@ -193,7 +198,8 @@ def conversation_assign(*, conversation: Conversation, assignee: Any, actor: Any
         locked = Conversation.unscoped.select_for_update().get(pk=conversation.pk)
         locked.assignee = assignee
         locked.state = Conversation.State.HUMAN
-        locked.save(update_fields=["assignee", "state"])
+        locked.handoff_reason = locked.handoff_reason or "a teammate took over"
+        locked.save(update_fields=["assignee", "state", "handoff_reason"])
         who = "took over" if assignee == actor else f"assigned it to {assignee.label}"
         _system_note(locked, f"{actor.label} {who}.")
     return locked
@@ -205,9 +211,20 @@ def conversation_hand_back(*, conversation: Conversation, actor: Any) -> Convers
         locked = Conversation.unscoped.select_for_update().get(pk=conversation.pk)
         locked.assignee = None
         locked.state = Conversation.State.BOT
-        locked.save(update_fields=["assignee", "state"])
+        locked.handoff_reason = ""
+        locked.save(update_fields=["assignee", "state", "handoff_reason"])
         _system_note(locked, f"{actor.label} handed the conversation back to the bot.")
+        hooks.conversation_handed_back(locked)
     return locked
+
+
+def conversation_hand_off(*, conversation: Conversation, reason: str) -> None:
+    """The bot steps back: the conversation waits in Unassigned humans, saying why."""
+    Conversation.unscoped.filter(pk=conversation.pk).update(
+        state=Conversation.State.HUMAN, assignee=None, handoff_reason=reason[:200]
+    )
+    conversation.state, conversation.handoff_reason = Conversation.State.HUMAN, reason[:200]
+    _system_note(conversation, f"Handed to a person: {reason}.")
 
 
 def conversation_close(*, conversation: Conversation, actor: Any) -> Conversation:
@@ -233,3 +250,19 @@ def conversations_release(*, workspace_id: int, user_id: int) -> int:
 def member_removed(workspace_id: int, user_id: int) -> None:
     """The workspaces hook for a teammate leaving."""
     conversations_release(workspace_id=workspace_id, user_id=user_id)
+
+
+def conversations_close_expired_unscoped() -> int:
+    """Close every Waiting conversation whose messaging window has ended, all workspaces."""
+    ended = timezone.now() - dm.WINDOW
+    closed = 0
+    for conversation in Conversation.unscoped.filter(
+        state=Conversation.State.WAITING, last_inbound_at__lt=ended
+    ):
+        updated = Conversation.unscoped.filter(
+            pk=conversation.pk, state=Conversation.State.WAITING
+        ).update(state=Conversation.State.CLOSED)
+        if updated:
+            _system_note(conversation, "Closed: the 48-hour messaging window ended.")
+            closed += updated
+    return closed

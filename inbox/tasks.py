@@ -2,8 +2,12 @@ import random
 
 from celery import Task, shared_task
 
-from inbox import sends
+from inbox import active_contacts, dm, sends, services
 from inbox.models import Send
+
+
+def _jittered(seconds: float) -> float:
+    return seconds + random.uniform(0, min(5.0, 1 + seconds / 4))  # noqa: S311 - jitter
 
 
 @shared_task(name="sends.public_reply", bind=True, max_retries=8)
@@ -13,24 +17,53 @@ def public_reply(self: Task, *, workspace_id: int, send_id: int) -> str:
     try:
         return sends.public_reply_send(send_id=send_id)
     except sends.SendDeferred as deferred:
-        countdown = deferred.retry_after + random.uniform(0, 5)  # noqa: S311 - jitter
-        raise self.retry(countdown=countdown) from deferred
+        raise self.retry(countdown=_jittered(deferred.retry_after)) from deferred
+
+
+@shared_task(name="sends.dm_flush", bind=True, max_retries=8)
+def dm_flush(self: Task, *, workspace_id: int, conversation_id: int) -> str:
+    """Send a conversation's queued DMs in order. A long wait gives up the retries: the
+    ``sends.recover_stuck`` beat starts the flush again from the database."""
+    if (
+        not Send.objects.for_workspace(workspace_id)
+        .filter(conversation_id=conversation_id)
+        .exists()
+    ):
+        return "skipped-missing"
+    try:
+        return f"sent {dm.dm_flush(conversation_id=conversation_id)}"
+    except sends.SendDeferred as deferred:
+        raise self.retry(countdown=_jittered(deferred.retry_after)) from deferred
 
 
 @shared_task(name="sends.recover_stuck")
 def recover_stuck() -> str:
-    """Beat: reconcile sends a lost worker left in ``sending``; resend only what provably
-    never reached TikTok."""
+    """Beat: reconcile sends a lost worker left in ``sending`` (resend only what provably
+    never reached TikTok) and restart DM flushes that were lost or gave up."""
     resent = 0
     for workspace_id, send_id in sends.sends_stuck_unscoped():
         send = (
             Send.objects.for_workspace(workspace_id)
-            .select_related("comment", "connection")
+            .select_related("comment", "connection", "conversation")
             .get(pk=send_id)
         )
-        if send.kind != Send.Kind.PUBLIC_REPLY:
-            continue
-        if sends.public_reply_reconcile(send=send) == Send.State.PENDING:
-            public_reply.delay(workspace_id=workspace_id, send_id=send_id)
+        if send.kind == Send.Kind.PUBLIC_REPLY:
+            if sends.public_reply_reconcile(send=send) == Send.State.PENDING:
+                public_reply.delay(workspace_id=workspace_id, send_id=send_id)
+                resent += 1
+        elif dm.dm_reconcile(send=send) == Send.State.PENDING:
             resent += 1
+    for workspace_id, conversation_id in dm.dms_due_unscoped():
+        dm_flush.delay(workspace_id=workspace_id, conversation_id=conversation_id)
     return f"resent {resent}"
+
+
+@shared_task(name="inbox.usage_alert_send")
+def usage_alert_send(*, workspace_id: int, threshold: int) -> str:
+    return active_contacts.alert_send(workspace_id=workspace_id, threshold=threshold)
+
+
+@shared_task(name="inbox.conversations_close_expired")
+def conversations_close_expired() -> str:
+    """Beat: a Waiting conversation closes when TikTok's messaging window ends."""
+    return f"closed {services.conversations_close_expired_unscoped()}"

@@ -207,6 +207,9 @@ CELERY_BEAT_SCHEDULE = {
     "sync.tokens": {"task": "sync.tokens_refresh_due", "schedule": crontab(minute="*/15")},
     "sync.connections": {"task": "sync.connections_sync_all", "schedule": crontab(minute="*/15")},
     "sends.recover": {"task": "sends.recover_stuck", "schedule": 60.0},
+    # Flow waits, high-intent re-checks and expiring invitations are rows with a wake time.
+    "flows.runs_wake": {"task": "flows.runs_wake", "schedule": 5.0},
+    "inbox.waiting_close": {"task": "inbox.conversations_close_expired", "schedule": 300.0},
     "sync.reconcile": {"task": "sync.connections_reconcile_all", "schedule": crontab(minute="*/5")},
     "workspaces.purge-stale-invitations": {
         "task": "workspaces.invitations_purge_stale",
@@ -248,6 +251,10 @@ TIKTOK_SHOP_AUTHORIZE_BASE_URL = env.str(
 )
 TIKTOK_SHOP_AUTH_BASE_URL = env.str(
     "TIKTOK_SHOP_AUTH_BASE_URL", default="https://auth.tiktok-shops.com"
+)
+# Where a buyer opens a product (shop links in TikTok DMs, which carry no product cards).
+TIKTOK_SHOP_PRODUCT_URL = env.str(
+    "TIKTOK_SHOP_PRODUCT_URL", default="https://shop.tiktok.com/view/product/{product_id}"
 )
 TIKTOK_SHOP_API_BASE_URL = env.str(
     "TIKTOK_SHOP_API_BASE_URL", default="https://open-api.tiktokglobalshop.com"

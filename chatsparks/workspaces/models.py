@@ -1,5 +1,6 @@
 import secrets
 import zoneinfo
+from datetime import date
 from typing import ClassVar
 
 from django.conf import settings
@@ -47,6 +48,9 @@ class Workspace(models.Model):
             MaxValueValidator(LISTENING_WINDOW_MAX_DAYS),
         ],
     )
+    # Billing: Monthly Active Contacts allowed per cycle, cycles anchored on this day.
+    contact_limit = models.PositiveIntegerField("monthly active contacts included", default=1000)
+    billing_anchor = models.DateField("subscription start", default=date.today)
     require_mfa = models.BooleanField(
         "require two-factor authentication",
         default=False,

@@ -13,8 +13,9 @@
     hours, and the commenter 18 or older. It opens no window: the viewer must write back.
   - Both count toward the **daily conversation cap** (distinct conversations the business
     sends to per UTC day of the virtual clock; default 100, set by the control API).
-  - Text ≤ 6000 characters. Each API send is echoed as ``im_send_msg`` with
-    ``message_tag.source = "API"``.
+  - Text ≤ 6000 characters; ``TEMPLATE`` ``QA_BUTTON_CARD`` cards carry a title and at most 3
+    ``REPLY`` buttons of ≤ 20 characters each (wire notes §5.6). Each API send is echoed as
+    ``im_send_msg`` with ``message_tag.source = "API"``.
 - ``GET business/message/conversation/list/`` and ``content/list/`` (``message.list.read``).
 
 Error codes: the notes leave the rule-violation code unknown; every messaging-rule refusal
@@ -52,6 +53,8 @@ DIRECT_REPLY_MAX_AGE = 48 * HOUR
 RECENT_DM_SECONDS = 24 * HOUR
 ADULT_AGE = 18
 TEXT_MAX_CHARS = 6000
+TEMPLATE_BUTTONS = 3
+BUTTON_TITLE_MAX_CHARS = 20
 CONTENT_LIST_SIZE = 20
 CONVERSATION_HISTORY = 90 * 24 * HOUR
 
@@ -93,7 +96,7 @@ class Messaging:
             if body.get("sender_action") not in ("TYPING", "MARK_READ"):
                 raise ApiError(PARAM_ERROR, "Param sender_action must be TYPING or MARK_READ.")
             return envelope({"message": {"message_id": ""}})
-        text = self._content(body, message_type)
+        text, buttons = self._content(body, message_type), self._buttons(body, message_type)
         now = self.platform.clock.now()
         opened = conversation.window_opened_at
         if opened is None or now - opened >= WINDOW_SECONDS:
@@ -116,6 +119,7 @@ class Messaging:
             source="API",
             referenced=referenced.get("referenced_message_id") if referenced else None,
         )
+        message.buttons = buttons
         conversation.business_messages_in_window += 1
         self._sent(conversation, message)
         return envelope({"message": {"message_id": message.message_id}})
@@ -128,12 +132,37 @@ class Messaging:
             if len(text) > TEXT_MAX_CHARS:
                 raise ApiError(PARAM_ERROR, "Param text.body is too long: at most 6000 characters.")
             return text
+        if message_type == "TEMPLATE":
+            template = body.get("template") or {}
+            if template.get("type") != "QA_BUTTON_CARD":
+                raise ApiError(PARAM_ERROR, "Param template.type must be QA_BUTTON_CARD.")
+            title = template.get("title")
+            if not isinstance(title, str) or not title:
+                raise ApiError(PARAM_ERROR, "Param template.title is required.")
+            return title
         if message_type == "IMAGE":
             media_id = (body.get("image") or {}).get("media_id")
             if not media_id:
                 raise ApiError(PARAM_ERROR, "Param image.media_id is required.")
             return f"[image {media_id}]"
         raise ApiError(PARAM_ERROR, f"Param message_type is invalid: {message_type!r}.")
+
+    @staticmethod
+    def _buttons(body: dict[str, Any], message_type: Any) -> list[str]:
+        if message_type != "TEMPLATE":
+            return []
+        buttons = (body.get("template") or {}).get("buttons")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= TEMPLATE_BUTTONS:
+            raise ApiError(PARAM_ERROR, "Param template.buttons must hold 1 to 3 buttons.")
+        titles = []
+        for button in buttons:
+            title = button.get("title") if isinstance(button, dict) else None
+            if not isinstance(title, str) or not 1 <= len(title) <= BUTTON_TITLE_MAX_CHARS:
+                raise ApiError(
+                    PARAM_ERROR, "Param template.buttons[].title must be 1 to 20 characters."
+                )
+            titles.append(title)
+        return titles
 
     def _check_daily_cap(self, conversation: Conversation) -> None:
         day = int(self.platform.clock.now() // 86400)

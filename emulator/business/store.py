@@ -108,6 +108,8 @@ class Message:
     timestamp_ms: int
     source: str  # message_tag.source: APP (a viewer on the app) | API | WEB
     referenced_message_id: str | None = None
+    # A QA_BUTTON_CARD template's reply buttons (the viewer taps one to answer with its title).
+    buttons: list[str] = field(default_factory=list)
 
 
 @dataclass

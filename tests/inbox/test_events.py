@@ -81,7 +81,7 @@ def test_a_dm_opens_a_conversation_and_its_window(client: Client, connection: An
     assert conversation.contact.handle == "maya.beauty"
     assert conversation.last_inbound_at is not None
     assert conversation.outbound_since_inbound == 0
-    [message] = Message.objects.for_workspace(connection.workspace)
+    [message] = Message.objects.for_workspace(connection.workspace).filter(direction="in")
     assert (message.direction, message.kind, message.text) == (
         "in",
         "text",
@@ -89,23 +89,46 @@ def test_a_dm_opens_a_conversation_and_its_window(client: Client, connection: An
     )
 
 
-def test_our_api_echo_adds_nothing_but_a_reply_from_the_app_is_kept(
+def _messages(connection: Any) -> list[tuple[str, str, str]]:
+    return list(
+        Message.objects.for_workspace(connection.workspace)
+        .exclude(kind="system")
+        .values_list("direction", "source", "text")
+    )
+
+
+def test_the_echo_of_our_send_adds_nothing_but_a_reply_from_the_app_is_kept(
     client: Client, connection: Any
 ) -> None:
-    deliver(client, "im_receive_msg", "im_send_msg_api", "im_send_msg_api", "im_send_msg_app")
+    from inbox import dm
+    from inbox.models import Send
 
-    messages = list(
-        Message.objects.for_workspace(connection.workspace).values_list(
-            "direction", "source", "text"
-        )
-    )
-    assert messages == [
+    deliver(client, "im_receive_msg")
+    conversation = Conversation.objects.for_workspace(connection.workspace).get()
+    send = dm.dm_queue(conversation=conversation, door="window", text="It's £24.99")
+    # The worker died after TikTok took it and before it recorded TikTok's answer.
+    Send.objects.for_workspace(connection.workspace).filter(pk=send.pk).update(state="sending")
+
+    deliver(client, "im_send_msg_api", "im_send_msg_api", "im_send_msg_app")
+
+    assert sorted(_messages(connection)) == [
         ("in", "", "hi, how much is the serum?"),
         ("out", "app", "Sent from my phone"),
+        ("out", "bot", "It's £24.99"),
     ]
-    assert (
-        Conversation.objects.for_workspace(connection.workspace).get().outbound_since_inbound == 1
-    )
+    send.refresh_from_db()
+    assert (send.state, send.provider_id) == ("sent", "7450000000000000002")
+    conversation.refresh_from_db()
+    assert conversation.outbound_since_inbound == 2  # our reserved DM and the app's
+
+
+def test_an_api_message_we_did_not_send_is_shown_once(client: Client, connection: Any) -> None:
+    deliver(client, "im_receive_msg", "im_send_msg_api", "im_send_msg_api")
+
+    assert _messages(connection) == [
+        ("in", "", "hi, how much is the serum?"),
+        ("out", "api", "It's £24.99"),
+    ]
 
 
 def test_events_of_one_workspace_never_touch_another(client: Client, connection: Any) -> None:
