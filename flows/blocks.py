@@ -13,6 +13,7 @@ in order unless a block names ``goto`` (another block's id, or ``"end"``). Types
 - ``handoff``: optional ``reason``. ``wait``: ``seconds``. ``tag``: ``tag``.
 
 Placeholders in texts: ``{name}``, ``{price}``, ``{stock}`` (the block's SKU), ``{handle}``
+("there" while unknown)
 and ``{field:<name>}`` (what the contact answered).
 """
 
@@ -174,7 +175,8 @@ def render(text: str, *, sku: Sku | None, context: Context) -> str:
         if name.startswith("field:"):
             return str(context.fields.get(name[6:], ""))
         if name == "handle":
-            return f"@{context.handle}" if context.handle else ""
+            # Comments name no handle: until the contact writes to us, they are "there".
+            return f"@{context.handle}" if context.handle else "there"
         if sku is None:
             return match.group(0)
         if name == "name":
