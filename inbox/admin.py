@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from inbox.models import Comment, Contact, Conversation, Message
+from inbox.models import Comment, Contact, Conversation, Message, SavedReply, Send
 
 
 @admin.register(Contact)
@@ -24,15 +24,37 @@ class CommentAdmin(admin.ModelAdmin):
 class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
-    fields = ("sent_at", "direction", "kind", "text", "source")
+    fields = ("sent_at", "direction", "kind", "text", "source", "send")
     readonly_fields = fields
 
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "workspace", "channel", "state", "assignee", "last_message_at")
+    list_display = (
+        "__str__", "workspace", "channel", "state", "assignee", "handoff_reason", "last_message_at",
+    )  # fmt: skip
     search_fields = ("external_id", "contact__handle", "workspace__public_id")
     list_filter = ("channel", "state")
     list_select_related = ("contact", "workspace", "assignee")
     raw_id_fields = ("contact", "connection", "assignee")
     inlines = (MessageInline,)
+
+
+@admin.register(Send)
+class SendAdmin(admin.ModelAdmin):
+    """Every reply and DM with its state; support reads why one failed, never edits it."""
+
+    list_display = ("created_at", "workspace", "kind", "door", "state", "attempts", "error")
+    list_filter = ("kind", "state", "door")
+    search_fields = ("workspace__public_id", "provider_id", "comment__external_id")
+    list_select_related = ("workspace",)
+    readonly_fields = (
+        "workspace", "connection", "kind", "door", "comment", "conversation", "contact", "text",
+        "payload", "author", "state", "provider_id", "error", "attempts", "sending_since",
+    )  # fmt: skip
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ("shortcut", "workspace")
+    search_fields = ("shortcut", "workspace__public_id")
