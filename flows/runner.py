@@ -486,7 +486,8 @@ def comment_flagged(comment: Comment) -> None:
 
 def conversation_handed_back(conversation: Conversation) -> None:
     """The inbox's hook: a teammate gave the conversation back; the flow resumes where it
-    left off (or, if it had ended, the bot just listens again)."""
+    left off. A run the bot had handed off continues after its Handoff block; one waiting on
+    a question keeps waiting, and the contact's next message answers it."""
     run = _active_run(conversation)
     if run is not None and run.state == Run.State.HANDED_OFF and run.conversation_id:
         _save(run, state=Run.State.WAITING_TIMER, free_text_count=0)

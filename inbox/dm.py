@@ -129,6 +129,7 @@ def dm_queue(
     if door == Door.WINDOW:
         # Reserve the window's message now, so queued DMs never overrun the cap.
         counts["outbound_since_inbound"] = F("outbound_since_inbound") + 1
+        conversation.outbound_since_inbound += 1
     Conversation.unscoped.filter(pk=conversation.pk).update(**counts)
     active_contacts.record(
         workspace_id=conversation.workspace_id, contact_id=conversation.contact_id
