@@ -34,6 +34,7 @@ def routes(emulator: "Emulator") -> list[BaseRoute]:
                 "clock": {"now": emulator.clock.now(), "offset": emulator.clock.offset},
                 "platforms": {p.name: p.snapshot() for p in emulator.platforms},
                 "webhooks": [d.summary() for d in emulator.outbox.deliveries],
+                "webhooks_in_flight": emulator.outbox.in_flight,
                 "faults": [r.summary() for r in emulator.faults.rules],
             }
         )

@@ -70,6 +70,8 @@ class Outbox:
         self.duplicate_next = 0
         self._ids = itertools.count(1)
         self._wake: asyncio.Event | None = None
+        # Attempts awaiting the receiver's answer (a reset does not cancel them).
+        self.in_flight = 0
 
     def enqueue(
         self,
@@ -125,11 +127,14 @@ class Outbox:
 
     async def _attempt(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         headers = {"Content-Type": "application/json", **delivery.sign(delivery.body)}
+        self.in_flight += 1
         try:
             response = await client.post(delivery.url, content=delivery.body, headers=headers)
             attempt = Attempt(at=self.clock.now(), status=response.status_code)
         except httpx.HTTPError as error:
             attempt = Attempt(at=self.clock.now(), status=None, error=type(error).__name__)
+        finally:
+            self.in_flight -= 1
         delivery.attempts.append(attempt)
         if attempt.status is not None and 200 <= attempt.status < 300:
             delivery.status = "delivered"

@@ -106,11 +106,23 @@ def emulator_server() -> Iterator[Emulator]:
 
 @pytest.fixture
 def emulator(emulator_server: Emulator, settings: Any) -> Iterator[Emulator]:
-    """A freshly seeded emulator, with the product's settings pointing at it. Afterwards its
-    outbox is emptied before the test database is torn down: a late webhook retry reaching
-    the live server mid-teardown would deadlock with the table flush."""
+    """A freshly seeded emulator, with the product's settings pointing at it. Afterwards it
+    is quiesced before the test database is torn down: a webhook still being handled by the
+    live server (which may itself call the emulator and cause more) would deadlock with the
+    table flush."""
     emulator_server.control("/reset")
     point_settings_at(emulator_server, settings)
     yield emulator_server
-    emulator_server.control("/reset")
-    time.sleep(0.1)  # let a delivery already on the wire finish
+    quiesce(emulator_server)
+
+
+def quiesce(emulator: Emulator, timeout: float = 10) -> None:
+    """Empty the outbox until no delivery is pending or awaiting the receiver's answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        emulator.control("/reset")
+        time.sleep(0.05)
+        state = emulator.state()
+        if not state["webhooks_in_flight"] and not state["webhooks"]:
+            return
+        time.sleep(0.1)

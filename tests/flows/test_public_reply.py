@@ -18,7 +18,7 @@ from tests.integrations.test_connect import browser, connect_tiktok
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_for(predicate: Any, timeout: float = 15) -> Any:
+def wait_for(predicate: Any, timeout: float = 30) -> Any:
     deadline = time.monotonic() + timeout
     while not (result := predicate()):
         if time.monotonic() > deadline:
