@@ -34,6 +34,7 @@ MAX_OPTIONS = 4
 MAX_OPTION_LABEL = 20
 MAX_TEXT = 1000
 MAX_WAIT_SECONDS = 7 * 24 * 3600
+MAX_ID = 32  # runs store the block they are at
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 PLACEHOLDER = re.compile(r"\{(name|price|stock|handle|field:[a-z][a-z0-9_]*)\}")
 URL = re.compile(r"https?://\S+")
@@ -89,6 +90,9 @@ def validate(blocks: Any, *, workspace_id: int, for_publish: bool = False) -> li
         if not isinstance(block, dict) or not isinstance(block.get("id"), str) or not block["id"]:
             errors.append(f"Block {n}: every block needs an id.")
             continue
+        if len(block["id"]) > MAX_ID or block["id"] == "end":
+            errors.append(f"Block {n}: a block id is 1 to {MAX_ID} characters and not “end”.")
+            continue
         errors += [f"Block {n}: {e}" for e in _block_errors(block, known)]
     if for_publish:
         if not blocks:
@@ -105,6 +109,10 @@ def validate(blocks: Any, *, workspace_id: int, for_publish: bool = False) -> li
     return errors
 
 
+def _jump_ok(target: Any, known_ids: set[str]) -> bool:
+    return isinstance(target, str) and target in known_ids
+
+
 def _block_errors(block: dict[str, Any], known_ids: set[str]) -> list[str]:
     kind = block.get("type")
     if kind not in TYPES:
@@ -115,7 +123,7 @@ def _block_errors(block: dict[str, Any], known_ids: set[str]) -> list[str]:
         errors.append(f"the text is limited to {MAX_TEXT} characters.")
     elif kind in ("message", "question", "quick_replies") and not text.strip():
         errors.append("write the text the contact will read.")
-    if block.get("goto", "") not in known_ids:
+    if not _jump_ok(block.get("goto", ""), known_ids):
         errors.append("it jumps to a block that does not exist.")
     if kind in ("question", "branch") and not FIELD_NAME.match(str(block.get("field", ""))):
         errors.append("name the field with lowercase letters, digits and _ (e.g. shade).")
@@ -146,7 +154,7 @@ def _block_errors(block: dict[str, Any], known_ids: set[str]) -> list[str]:
         errors.append("pick the product to link.")
     if kind == "wait":
         seconds = block.get("seconds")
-        if not isinstance(seconds, int) or not 1 <= seconds <= MAX_WAIT_SECONDS:
+        if type(seconds) is not int or not 1 <= seconds <= MAX_WAIT_SECONDS:
             errors.append("wait between 1 second and 7 days.")
     if kind == "tag" and not str(block.get("tag", "")).strip():
         errors.append("name the tag.")

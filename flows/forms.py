@@ -1,8 +1,24 @@
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
-from flows.models import MAX_REPLY_LENGTH, MAX_REPLY_VARIANTS, Trigger
+from chatsparks.workspaces.models import Workspace
+from flows import selectors
+from flows.models import (
+    MAX_REPLY_LENGTH,
+    MAX_REPLY_VARIANTS,
+    AutomationSettings,
+    Flow,
+    SensitiveKeyword,
+    Trigger,
+)
+
+INVITE_HELP = (
+    "The public reply when no DM can go out at once (TikTok lets a business DM only after "
+    "the buyer writes, or when it flags the comment). {keyword} becomes the trigger’s first "
+    "keyword. Leave empty to use the default from Automation settings."
+)
 
 
 class TriggerForm(forms.ModelForm):
@@ -25,10 +41,20 @@ class TriggerForm(forms.ModelForm):
             "scope",
             "post_ids",
             "priority",
+            "flow",
+            "invite_text",
         )
-        help_texts = {"priority": "Lower runs first. Only the first matching trigger runs."}
+        labels = {"flow": "DM flow", "invite_text": "Invitation to DM"}
+        help_texts = {
+            "priority": "Lower runs first. Only the first matching trigger runs.",
+            "flow": "The conversation the bot has with the commenter. Only a published flow "
+            "sends DMs; without one, the trigger only replies publicly.",
+            "invite_text": INVITE_HELP,
+        }
 
-    def __init__(self, *args: Any, posts: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, posts: list[tuple[str, str]], workspace: Workspace, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["post_ids"] = forms.MultipleChoiceField(
             required=False,
@@ -36,6 +62,17 @@ class TriggerForm(forms.ModelForm):
             choices=posts,
             help_text="Only with “Specific videos”.",
             widget=forms.SelectMultiple(attrs={"size": 6}),
+        )
+        # Only this workspace's flows: another workspace's id is "not one of the choices".
+        self.fields["flow"] = FlowChoiceField(
+            queryset=selectors.flow_list(workspace=workspace),
+            required=False,
+            label="DM flow",
+            empty_label="No DM (public reply only)",
+            help_text=self.fields["flow"].help_text,
+        )
+        self.fields["invite_text"].widget.attrs["placeholder"] = (
+            "Send us a DM saying {keyword} and we'll send you the details 💬"
         )
         if self.instance.pk:
             self.initial["keywords"] = ", ".join(self.instance.keywords)
@@ -62,5 +99,70 @@ class TriggerForm(forms.ModelForm):
         return data
 
 
+class FlowChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Flow) -> str:
+        live = f"live v{obj.live_version.number}" if obj.live_version else "not published"
+        return f"{obj.name} ({live})"
+
+
 class TestCommentForm(forms.Form):
     text = forms.CharField(label="Paste a comment", max_length=500)
+
+
+class FlowNameForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Price and shade picker"}),
+    )
+
+
+class AutomationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = AutomationSettings
+        fields = ("intent_valid_days", "free_text_handoff_after", "default_invite_text")
+        labels = {
+            "intent_valid_days": "Invitation to DM valid for (days)",
+            "free_text_handoff_after": "Hand off after this many free-text answers",
+            "default_invite_text": "Default invitation to DM",
+        }
+        help_texts = {
+            "intent_valid_days": "When no DM can go out at once, the public reply invites the "
+            "commenter to DM. Their DM starts the flow if it arrives within this many days.",
+            "free_text_handoff_after": "A buyer who types something else instead of choosing a "
+            "quick reply this many times in a row is handed to a teammate.",
+            "default_invite_text": INVITE_HELP.replace(
+                " Leave empty to use the default from Automation settings.", ""
+            )
+            + " A trigger may have its own.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days = self.fields["intent_valid_days"]
+        days.validators += [MinValueValidator(1), MaxValueValidator(30)]
+        days.widget.attrs.update(min=1, max=30)
+        after = self.fields["free_text_handoff_after"]
+        after.validators += [MinValueValidator(1), MaxValueValidator(10)]
+        after.widget.attrs.update(min=1, max=10)
+
+
+class SensitiveKeywordForm(forms.ModelForm):
+    class Meta:
+        model = SensitiveKeyword
+        fields = ("phrase", "action", "tag")
+        labels = {"phrase": "Word or phrase", "action": "What happens", "tag": "Tag"}
+        help_texts = {"tag": "Only for “Tag” or “Hand off and tag”."}
+        widgets = {
+            "phrase": forms.TextInput(attrs={"placeholder": "wrong colour"}),
+            "tag": forms.TextInput(attrs={"placeholder": "complaint"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") in ("tag", "both") and not (data.get("tag") or "").strip():
+            self.add_error("tag", "Name the tag to add.")
+        return data
+
+    def validate_unique(self) -> None:
+        """The service checks the phrase once normalised (case and spaces)."""

@@ -7,7 +7,7 @@ from django.test import Client
 from chatsparks.users.models import User
 from chatsparks.workspaces.models import AuditEntry, Invitation, Membership, Workspace
 from chatsparks.workspaces.roles import Role
-from flows.models import Trigger
+from flows.models import AutomationSettings, Flow, FlowVersion, SensitiveKeyword, Trigger
 from integrations.models import Connection, OAuthState
 from tests.factories import (
     InvitationFactory,
@@ -31,6 +31,8 @@ class Team:
     outsider: User
     other_workspace: Workspace
     connection: Connection | None = None  # tests that need one attach it
+    flow: Flow | None = None
+    sensitive_keyword: SensitiveKeyword | None = None
 
     def user(self, role: str) -> User | None:
         return {
@@ -80,6 +82,10 @@ def tenant_snapshot() -> tuple[Any, ...]:
         User.objects.count(),
         list(Connection.unscoped.order_by("pk").values()),
         list(Trigger.unscoped.order_by("pk").values()),
+        list(Flow.unscoped.order_by("pk").values()),
+        list(FlowVersion.unscoped.order_by("pk").values()),
+        list(AutomationSettings.unscoped.order_by("pk").values()),
+        list(SensitiveKeyword.unscoped.order_by("pk").values()),
         OAuthState.unscoped.count(),
     )
 

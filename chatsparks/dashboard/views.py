@@ -6,7 +6,6 @@ from chatsparks.workspaces.scope import SESSION_LAST_WORKSPACE, WorkspaceRequest
 from chatsparks.workspaces.selectors import membership_list_for_user
 
 SECTIONS = {
-    "flows": "Flows",
     "analytics": "Analytics",
 }
 

@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from inbox.models import Conversation, Message, SavedReply, SavedView, Send
 from tests.conftest import Team, client_for, tenant_snapshot
 from tests.factories import ConnectionFactory
+from tests.factories.flows_extra import FlowFactory, SensitiveKeywordFactory
+from tests.factories.inbox_api import InboxConversationFactory
 
 ROLES = ("anonymous", "outsider", "member", "admin", "owner")
 EVERYONE = frozenset({"member", "admin", "owner"})
@@ -31,6 +34,7 @@ class Endpoint:
     success: int
     data: Callable[[Team], dict[str, Any]] = field(default=lambda team: {})
     api: bool = False
+    json: bool = False  # a page's JSON endpoint: the body is JSON, but it signs in like a page
 
 
 def ws(team: Team) -> dict[str, str]:
@@ -41,8 +45,116 @@ def page(name: str, **extra: Any) -> Callable[[Team], str]:
     return lambda team: reverse(name, kwargs={**ws(team), **extra})
 
 
+def flow_page(name: str) -> Callable[[Team], str]:
+    """A URL naming the team's one DM flow."""
+    return lambda team: reverse(name, kwargs={**ws(team), "flow_id": team.flow.pk})  # type: ignore[union-attr]
+
+
+def conversation_api(name: str) -> Callable[[Team], str]:
+    """An inbox API URL naming the team's one conversation."""
+
+    def url(team: Team) -> str:
+        conversation = Conversation.objects.for_workspace(team.workspace).get()
+        return reverse(name, kwargs={**ws(team), "conversation_id": conversation.pk})
+
+    return url
+
+
+def conversation_page(name: str, **extra: Any) -> Callable[[Team], str]:
+    """An inbox page naming the team's one conversation."""
+
+    def url(team: Team) -> str:
+        conversation = Conversation.objects.for_workspace(team.workspace).get()
+        return reverse(name, kwargs={**ws(team), "conversation_id": conversation.pk, **extra})
+
+    return url
+
+
+def saved_reply_page(name: str) -> Callable[[Team], str]:
+    def url(team: Team) -> str:
+        reply = SavedReply.objects.for_workspace(team.workspace).get()
+        return reverse(name, kwargs={**ws(team), "reply_id": reply.pk})
+
+    return url
+
+
 ENDPOINTS = [
     Endpoint("inbox", "get", page("inbox:inbox"), EVERYONE, 200),
+    Endpoint("conversation", "get", conversation_page("inbox:conversation"), EVERYONE, 200),
+    Endpoint(
+        "conversation-reply",
+        "post",
+        conversation_page("inbox:conversation_send"),
+        EVERYONE,
+        302,
+        data=lambda team: {"mode": "reply", "text": "It is ฿390 today"},
+    ),
+    Endpoint(
+        "conversation-note",
+        "post",
+        conversation_page("inbox:conversation_send"),
+        EVERYONE,
+        302,
+        data=lambda team: {"mode": "note", "text": "VIP, be quick"},
+    ),
+    Endpoint(
+        "conversation-product-preview",
+        "get",
+        conversation_page("inbox:product_preview"),
+        EVERYONE,
+        200,
+        data=lambda team: {"text": "https://shop.tiktok.com/view/product/1729384756"},
+    ),
+    Endpoint(
+        "conversation-take",
+        "post",
+        conversation_page("inbox:conversation_action", action="take"),
+        EVERYONE,
+        302,
+    ),
+    Endpoint(
+        "conversation-assign",
+        "post",
+        conversation_page("inbox:conversation_action", action="assign"),
+        EVERYONE,
+        302,
+        data=lambda team: {"membership": team.teammate.pk},
+    ),
+    Endpoint(
+        "conversation-hand-back",
+        "post",
+        conversation_page("inbox:conversation_action", action="hand_back"),
+        EVERYONE,
+        302,
+    ),
+    Endpoint(
+        "conversation-close",
+        "post",
+        conversation_page("inbox:conversation_action", action="close"),
+        EVERYONE,
+        302,
+    ),
+    # Deleting a saved view is its owner's alone (tests/inbox/test_views.py), not a role's.
+    Endpoint(
+        "saved-view-create",
+        "post",
+        page("inbox:saved_view_create"),
+        EVERYONE,
+        302,
+        data=lambda team: {"name": "Mine", "query": "show=mine"},
+    ),
+    Endpoint("saved-replies", "get", page("inbox:saved_replies"), EVERYONE, 200),
+    Endpoint(
+        "saved-reply-create",
+        "post",
+        page("inbox:saved_replies"),
+        EVERYONE,
+        302,
+        data=lambda team: {"shortcut": "thanks", "text": "Thank you!"},
+    ),
+    Endpoint(
+        "saved-reply-delete", "post", saved_reply_page("inbox:saved_reply_delete"), EVERYONE, 302
+    ),
     Endpoint("contacts", "get", page("inbox:contacts"), EVERYONE, 200),
     Endpoint("analytics", "get", page("dashboard:section", section="analytics"), EVERYONE, 200),
     Endpoint("overview", "get", page("dashboard:overview"), EVERYONE, 302),
@@ -158,6 +270,79 @@ ENDPOINTS = [
             "priority": 1,
         },
     ),
+    Endpoint("flow-list", "get", page("flows:flow_list"), EVERYONE, 200),
+    Endpoint("flow-new-form", "get", page("flows:flow_new"), MANAGERS, 200),
+    Endpoint(
+        "flow-create",
+        "post",
+        page("flows:flow_new"),
+        MANAGERS,
+        302,
+        data=lambda team: {"name": "Shades"},
+    ),
+    Endpoint("flow-editor", "get", flow_page("flows:flow_edit"), MANAGERS, 200),
+    Endpoint(
+        "flow-save-draft",
+        "post",
+        flow_page("flows:flow_save_draft"),
+        MANAGERS,
+        200,
+        data=lambda team: {"blocks": [{"id": "b1", "type": "tag", "tag": "vip"}]},
+        json=True,
+    ),
+    Endpoint("flow-publish", "post", flow_page("flows:flow_publish"), MANAGERS, 302),
+    Endpoint(
+        "flow-preview",
+        "post",
+        page("flows:flow_preview"),
+        MANAGERS,
+        200,
+        data=lambda team: {"blocks": [{"id": "b1", "type": "message", "text": "Hi"}]},
+        json=True,
+    ),
+    Endpoint(
+        "sku-search", "get", page("flows:sku_search"), MANAGERS, 200, data=lambda t: {"q": "a"}
+    ),
+    Endpoint(
+        "flow-rename",
+        "post",
+        flow_page("flows:flow_rename"),
+        MANAGERS,
+        302,
+        data=lambda team: {"name": "Renamed"},
+    ),
+    Endpoint("flow-delete", "post", flow_page("flows:flow_delete"), MANAGERS, 302),
+    Endpoint("automation-settings", "get", page("flows:automation_settings"), MANAGERS, 200),
+    Endpoint(
+        "automation-settings-save",
+        "post",
+        page("flows:automation_settings"),
+        MANAGERS,
+        302,
+        data=lambda team: {
+            "intent_valid_days": 5,
+            "free_text_handoff_after": 3,
+            "default_invite_text": "DM us {keyword}",
+        },
+    ),
+    Endpoint(
+        "sensitive-keyword-add",
+        "post",
+        page("flows:sensitive_keyword_add"),
+        MANAGERS,
+        302,
+        data=lambda team: {"phrase": "melted", "action": "handoff"},
+    ),
+    Endpoint(
+        "sensitive-keyword-remove",
+        "post",
+        lambda team: reverse(
+            "flows:sensitive_keyword_remove",
+            kwargs={**ws(team), "keyword_id": team.sensitive_keyword.pk},  # type: ignore[union-attr]
+        ),
+        MANAGERS,
+        302,
+    ),
     Endpoint("api-workspace", "get", page("api-workspace"), EVERYONE, 200, api=True),
     Endpoint(
         "api-workspace-patch",
@@ -179,12 +364,103 @@ ENDPOINTS = [
         data=lambda team: {"email": "api.person@example.com", "role": "member"},
         api=True,
     ),
+    Endpoint(
+        "api-inbox-conversations", "get", page("api-inbox-conversations"), EVERYONE, 200, api=True
+    ),
+    Endpoint(
+        "api-inbox-conversation",
+        "get",
+        conversation_api("api-inbox-conversation"),
+        EVERYONE,
+        200,
+        api=True,
+    ),
+    Endpoint(
+        "api-inbox-take",
+        "post",
+        conversation_api("api-inbox-conversation-take"),
+        EVERYONE,
+        200,
+        api=True,
+    ),
+    Endpoint(
+        "api-inbox-assign",
+        "post",
+        conversation_api("api-inbox-conversation-assign"),
+        EVERYONE,
+        200,
+        data=lambda team: {"membership_id": team.teammate.pk},
+        api=True,
+    ),
+    Endpoint(
+        "api-inbox-hand-back",
+        "post",
+        conversation_api("api-inbox-conversation-hand-back"),
+        EVERYONE,
+        200,
+        api=True,
+    ),
+    Endpoint(
+        "api-inbox-close",
+        "post",
+        conversation_api("api-inbox-conversation-close"),
+        EVERYONE,
+        200,
+        api=True,
+    ),
+    Endpoint(
+        "api-inbox-reply",
+        "post",
+        conversation_api("api-inbox-conversation-reply"),
+        EVERYONE,
+        201,
+        data=lambda team: {"text": "Here is the link"},
+        api=True,
+    ),
+    Endpoint(
+        "api-inbox-note",
+        "post",
+        conversation_api("api-inbox-conversation-notes"),
+        EVERYONE,
+        201,
+        data=lambda team: {"text": "VIP buyer", "mentions": [team.owner.pk]},
+        api=True,
+    ),
+    Endpoint("api-inbox-contacts", "get", page("api-inbox-contacts"), EVERYONE, 200, api=True),
+    Endpoint(
+        "api-inbox-saved-replies", "get", page("api-inbox-saved-replies"), EVERYONE, 200, api=True
+    ),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _team_has_a_flow(team: Team) -> None:
+    """A publishable flow no trigger uses yet, and one sensitive keyword of its own."""
+    team.flow = FlowFactory(workspace=team.workspace)
+    team.sensitive_keyword = SensitiveKeywordFactory(workspace=team.workspace)
 
 
 @pytest.fixture(autouse=True)
 def _team_has_a_connection(team: Team) -> None:
     team.connection = ConnectionFactory(workspace=team.workspace)
+    # One conversation in the bot's hands whose contact wrote an hour ago (replies can go out).
+    InboxConversationFactory(connection=team.connection, window_open=True)
+
+
+@pytest.fixture(autouse=True)
+def _team_has_a_saved_reply(team: Team) -> None:
+    SavedReply.objects.create(workspace=team.workspace, shortcut="ship", text="Ships in 2 days")
+
+
+def inbox_snapshot() -> tuple[Any, ...]:
+    """The inbox rows an inbox endpoint could change (``tenant_snapshot`` covers the rest)."""
+    return (
+        list(Conversation.unscoped.order_by("pk").values()),
+        list(Message.unscoped.order_by("pk").values()),
+        list(Send.unscoped.order_by("pk").values()),
+        list(SavedReply.unscoped.order_by("pk").values()),
+        list(SavedView.unscoped.order_by("pk").values()),
+    )
 
 
 def expected_status(endpoint: Endpoint, role: str) -> int:
@@ -199,7 +475,7 @@ def call(endpoint: Endpoint, team: Team, role: str) -> Any:
     client = client_for(team.user(role))
     url = endpoint.url(team)
     data = endpoint.data(team)
-    if endpoint.api and endpoint.method != "get":
+    if (endpoint.api or endpoint.json) and endpoint.method != "get":
         return getattr(client, endpoint.method)(url, data=data, content_type="application/json")
     return getattr(client, endpoint.method)(url, data=data)
 
@@ -207,7 +483,7 @@ def call(endpoint: Endpoint, team: Team, role: str) -> Any:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
 def test_access(endpoint: Endpoint, role: str, team: Team) -> None:
-    before = tenant_snapshot()
+    before = tenant_snapshot(), inbox_snapshot()
 
     response = call(endpoint, team, role)
 
@@ -218,7 +494,7 @@ def test_access(endpoint: Endpoint, role: str, team: Team) -> None:
         endpoint.success
     )
     if refused or endpoint.method == "get":
-        assert tenant_snapshot() == before
+        assert (tenant_snapshot(), inbox_snapshot()) == before
 
 
 def without_csrf(html: bytes) -> bytes:

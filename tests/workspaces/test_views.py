@@ -33,12 +33,7 @@ def test_signing_in_lands_on_the_last_workspace_used(team: Team) -> None:
     client.get(url("inbox:inbox", team))
     assert client.get("/")["Location"] == f"/w/{team.workspace.public_id}/"
 
-    client.get(
-        reverse(
-            "dashboard:section",
-            kwargs={"workspace_id": second.workspace.public_id, "section": "flows"},
-        )
-    )
+    client.get(reverse("flows:flow_list", kwargs={"workspace_id": second.workspace.public_id}))
     assert client.get("/")["Location"] == f"/w/{second.workspace.public_id}/"
 
 
