@@ -1,13 +1,15 @@
 """Writes to contacts, comments, conversations and messages."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inbox import dm, hooks
-from inbox.models import Comment, Contact, Conversation, Message
+from inbox import dm, hooks, selectors
+from inbox.models import Comment, Contact, Conversation, Message, SavedReply, SavedView, Send
 from integrations.models import Connection, Post
 
 _STATUS_BY_ACTION = {
@@ -266,3 +268,129 @@ def conversations_close_expired_unscoped() -> int:
             _system_note(conversation, "Closed: the 48-hour messaging window ended.")
             closed += updated
     return closed
+
+
+# --- The composer: teammate replies and internal notes ----------------------------------------
+
+
+class ReplyRefused(Exception):
+    """A teammate's DM cannot go out; the message says why, in the teammate's terms."""
+
+
+def _take_over_for_reply(conversation: Conversation, author: Any) -> None:
+    """Under the caller's lock: a teammate writing to the contact owns the conversation from
+    now on, so the bot (which only acts in Bot and Waiting) sends nothing more. Someone else's
+    conversation stays theirs."""
+    if conversation.state == Conversation.State.HUMAN and conversation.assignee_id is not None:
+        return
+    was_bot = conversation.state in (Conversation.State.BOT, Conversation.State.WAITING)
+    conversation.state = Conversation.State.HUMAN
+    conversation.assignee = author
+    conversation.handoff_reason = conversation.handoff_reason or "a teammate took over"
+    conversation.save(update_fields=["state", "assignee", "handoff_reason"])
+    if was_bot:
+        _system_note(conversation, f"{author.label} replied and took over: the bot stops here.")
+    else:
+        _system_note(conversation, f"{author.label} replied and took over.")
+
+
+def conversation_reply(
+    *, conversation: Conversation, author: Any, text: str, product: dict[str, Any] | None = None
+) -> list[Send]:
+    """A teammate's DM to the contact, queued (sent after commit), the conversation taken over
+    first. ``product`` is a card from the workspace's catalog. Raises ``ReplyRefused`` and
+    queues nothing when TikTok would not accept it.
+
+    TikTok DMs carry text only: the text (with the product link) goes out and the card is what
+    the inbox shows. Shop chat carries a real card but no links: the link leaves the text, and
+    any words around it go as a text message before the card."""
+    text = text.strip()
+    with transaction.atomic():
+        locked = (
+            Conversation.unscoped.select_for_update(of=("self",))
+            .select_related("contact")
+            .get(pk=conversation.pk)
+        )
+        reason = selectors.reply_blocker(locked)
+        if reason:
+            raise ReplyRefused(reason)
+        messages: list[tuple[str, dict[str, Any]]] = []
+        if locked.channel == Conversation.Channel.SHOP_CHAT:
+            door = dm.Door.SHOP_CHAT
+            if product:
+                words = selectors.PRODUCT_URL.sub("", text).strip()
+                if words:
+                    messages.append((words, {}))
+                messages.append((product["title"], {"product": product}))
+            elif text:
+                messages.append((text, {}))
+            if any(len(body) > dm.SHOP_TEXT_MAX for body, _ in messages):
+                raise ReplyRefused(
+                    f"Shop chat messages are limited to {dm.SHOP_TEXT_MAX} characters."
+                )
+        else:
+            door = dm.Door.WINDOW
+            if text:
+                messages.append((text, {"product": product} if product else {}))
+            room = dm.WINDOW_MESSAGES - locked.outbound_since_inbound
+            if len(messages) > room:
+                raise ReplyRefused(selectors.WINDOW_FULL)
+        if not messages:
+            raise ReplyRefused("Write a message first.")
+        _take_over_for_reply(locked, author)
+        return [
+            dm.dm_queue(conversation=locked, door=door, text=body, payload=payload, author=author)
+            for body, payload in messages
+        ]
+
+
+def note_add(
+    *, conversation: Conversation, author: Any, text: str, mentions: Sequence[int] = ()
+) -> Message:
+    """An internal note: seen by the team, never sent. ``@Label`` of a teammate mentions them
+    (stored as user ids, for their Mentions me view); the API may also name ``mentions`` (ids
+    the caller checked are members)."""
+    text = text.strip()
+    if not text:
+        raise ReplyRefused("Write a note first.")
+    teammates = selectors.teammate_list(workspace=conversation.workspace)
+    mentioned = sorted(set(selectors.mentions_in(text, teammates)) | set(mentions))
+    return Message.objects.create(
+        workspace_id=conversation.workspace_id,
+        conversation=conversation,
+        direction=Message.Direction.INTERNAL,
+        kind=Message.Kind.NOTE,
+        text=text,
+        author=author,
+        source="teammate",
+        mentions=mentioned,
+        sent_at=timezone.now(),
+    )
+
+
+# --- Saved views and saved replies -----------------------------------------------------------
+
+
+def saved_view_save(*, workspace: Any, user: Any, name: str, query: str) -> SavedView:
+    """Save (or, under a name already used, replace) a teammate's inbox view."""
+    view, _ = SavedView.objects.for_workspace(workspace).update_or_create(
+        user=user, name=name.strip(), defaults={"workspace": workspace, "query": query[:500]}
+    )
+    return view
+
+
+def saved_view_delete(*, view: SavedView) -> None:
+    view.delete()
+
+
+def saved_reply_create(*, workspace: Any, shortcut: str, text: str) -> SavedReply:
+    """Raises ``ValidationError`` when the shortcut is taken in this workspace."""
+    try:
+        with transaction.atomic():
+            return SavedReply.objects.create(workspace=workspace, shortcut=shortcut, text=text)
+    except IntegrityError as error:
+        raise ValidationError(f"/{shortcut} is already a saved reply.") from error
+
+
+def saved_reply_delete(*, reply: SavedReply) -> None:
+    reply.delete()
