@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("join/<str:token>/", workspace_views.invitation_join, name="invitation_join"),
     path("api/v1/", include("chatsparks.workspaces.api.urls")),
+    path("api/v1/", include("inbox.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("integrations.urls")),
     path("", include("inbox.urls")),

@@ -9,6 +9,7 @@ replies, active contacts and teammates carry on.
 """
 
 import calendar
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,8 +33,9 @@ def _on_day(year: int, month: int, day: int) -> date:
 
 
 def cycle_start(workspace: Workspace, *, today: date | None = None) -> date:
-    """The first day of the billing cycle ``today`` falls in."""
-    today = today or timezone.localdate()
+    """The first day of the billing cycle ``today`` (in the workspace's time zone, whatever
+    process asks: a page, a worker) falls in."""
+    today = today or timezone.localdate(timezone=zoneinfo.ZoneInfo(workspace.timezone))
     anchor_day = workspace.billing_anchor.day
     start = _on_day(today.year, today.month, anchor_day)
     if start > today:

@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chatsparks.workspaces.context_processors.workspace",
+                "inbox.context_processors.usage",
             ],
         },
     },
@@ -150,7 +151,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # TikTok serves avatars and product images from its CDNs.
+    "img-src": [CSP.SELF, "data:", "https://*.tiktokcdn.com", "https://*.tiktokcdn-us.com"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],

@@ -202,6 +202,9 @@ def member_remove(request: WorkspaceRequest, membership_id: int) -> HttpResponse
 @workspace_view(Permission.MANAGE_BILLING)
 @require_http_methods(["GET", "POST"])
 def billing(request: WorkspaceRequest) -> HttpResponse:
+    """Plan usage and closing the account. The usage comes from the ``workspace_usage``
+    context processor (``inbox.context_processors``), the same one COUNT the banner reads:
+    this app imports nothing from the inbox."""
     form = CloseWorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         name = request.workspace.name
