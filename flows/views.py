@@ -362,3 +362,28 @@ def sensitive_keyword_remove(request: WorkspaceRequest, keyword_id: int) -> Http
     services.sensitive_keyword_remove(keyword=keyword)
     messages.success(request, f"Removed “{keyword.phrase}”.")
     return redirect("flows:automation_settings", workspace_id=request.workspace.public_id)
+
+
+@workspace_view(Permission.EDIT_AUTOMATIONS)
+@require_POST
+def triggers_reorder(request: WorkspaceRequest) -> HttpResponse:
+    """Drag and drop on the Automations page: the whole new order, first runs first."""
+    raw = request.POST.get("order", "")
+    ids = [int(part) for part in raw.split(",") if part.strip().isdigit()]
+    try:
+        services.triggers_reorder(workspace=request.workspace, trigger_ids=ids)
+    except ValidationError as error:
+        return JsonResponse({"errors": error.messages}, status=409)
+    return JsonResponse({"ok": True})
+
+
+@workspace_view(Permission.EDIT_AUTOMATIONS)
+@require_POST
+def trigger_move(request: WorkspaceRequest, trigger_id: int) -> HttpResponse:
+    """The arrows beside each trigger: one place up or down (works without JavaScript)."""
+    trigger = _trigger_or_404(request, trigger_id)
+    offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if offset is None:
+        raise Http404("No such direction.")
+    services.trigger_move(trigger=trigger, offset=offset)
+    return redirect("flows:automations", workspace_id=request.workspace.public_id)

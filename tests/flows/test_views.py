@@ -137,3 +137,51 @@ def test_testing_against_history_counts_what_would_fire(team: Team, connected: A
     page = text(client_for(team.member).post(url("flows:automations", team), {"history": "1"}))
 
     assert "Of the last 4 comments, 2 would fire “Price”." in page
+
+
+class TestPriority:
+    def _ids(self, team: Team) -> list[int]:
+        return list(
+            Trigger.objects.for_workspace(team.workspace)
+            .order_by("priority", "id")
+            .values_list("pk", flat=True)
+        )
+
+    def test_dragging_sets_the_order_and_the_engine_follows_it(
+        self, team: Team, connected: Any
+    ) -> None:
+        first, second, third = (
+            TriggerFactory(connection=connected, priority=p) for p in (10, 20, 30)
+        )
+        url = reverse("flows:triggers_reorder", args=[team.workspace.public_id])
+
+        response = client_for(team.admin).post(url, {"order": f"{third.pk},{first.pk},{second.pk}"})
+
+        assert response.status_code == 200
+        assert self._ids(team) == [third.pk, first.pk, second.pk]
+
+    def test_a_stale_order_is_refused_and_changes_nothing(self, team: Team, connected: Any) -> None:
+        first, second = (TriggerFactory(connection=connected, priority=p) for p in (10, 20))
+        url = reverse("flows:triggers_reorder", args=[team.workspace.public_id])
+
+        response = client_for(team.admin).post(url, {"order": f"{second.pk}"})
+
+        assert response.status_code == 409
+        assert self._ids(team) == [first.pk, second.pk]
+
+    def test_the_arrows_move_one_place(self, team: Team, connected: Any) -> None:
+        first, second = (TriggerFactory(connection=connected, priority=p) for p in (10, 20))
+        url = reverse("flows:trigger_move", args=[team.workspace.public_id, second.pk])
+
+        client_for(team.admin).post(url, {"direction": "up"})
+
+        assert self._ids(team) == [second.pk, first.pk]
+
+    def test_members_cannot_reorder(self, team: Team, connected: Any) -> None:
+        first, second = (TriggerFactory(connection=connected, priority=p) for p in (10, 20))
+        url = reverse("flows:triggers_reorder", args=[team.workspace.public_id])
+
+        response = client_for(team.member).post(url, {"order": f"{second.pk},{first.pk}"})
+
+        assert response.status_code == 403
+        assert self._ids(team) == [first.pk, second.pk]

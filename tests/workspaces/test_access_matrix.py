@@ -270,6 +270,14 @@ ENDPOINTS = [
             "priority": 1,
         },
     ),
+    Endpoint(
+        "triggers-reorder",
+        "post",
+        page("flows:triggers_reorder"),
+        MANAGERS,
+        200,
+        data=lambda team: {"order": ""},
+    ),
     Endpoint("flow-list", "get", page("flows:flow_list"), EVERYONE, 200),
     Endpoint("flow-new-form", "get", page("flows:flow_new"), MANAGERS, 200),
     Endpoint(
