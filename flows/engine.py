@@ -12,15 +12,13 @@ their number.
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
-from chatsparks.celery import enqueue_on_commit
-from flows import runner
+from flows import replies, runner
 from flows.matcher import KeywordMatcher, is_question
 from flows.models import Evaluation, Trigger
-from inbox.models import Comment, Send
-from inbox.tasks import public_reply
+from inbox.models import Comment
 from integrations.models import Product
 
 THROTTLE = timedelta(hours=24)
@@ -187,36 +185,12 @@ def comment_evaluate(*, comment: Comment) -> Evaluation:
 
 
 def _fire(trigger: Trigger, comment: Comment) -> None:
-    """The public reply, then the DM flow (``flows.runner``). When no DM can go out at once,
-    the public reply is the invitation to DM a keyword (door 4 of DESIGN.md §5)."""
-    has_flow = trigger.flow is not None and trigger.flow.live_version_id is not None
-    if has_flow and not runner.door_is_immediate(comment=comment):
-        invite = (
-            trigger.invite_text
-            or runner.automation_settings(comment.workspace_id).default_invite_text
-        )
-        keyword = trigger.keywords[0].upper() if trigger.keywords else "INFO"
-        _queue_public_reply(trigger, comment, text=invite.replace("{keyword}", keyword)[:150])
-    elif trigger.reply_variants:
-        _queue_public_reply(trigger, comment)
-    if has_flow:
+    """The public reply, and the DM flow if the trigger has a published one: the runner then
+    decides the reply too, since it depends on which door the DM can take."""
+    if trigger.flow is not None and trigger.flow.live_version_id is not None:
         runner.run_start(trigger=trigger, comment=comment)
-
-
-def _queue_public_reply(trigger: Trigger, comment: Comment, text: str = "") -> None:
-    """The next reply variant in rotation (or ``text``), as a Send row; sent after commit."""
-    if not text:
-        locked = Trigger.unscoped.select_for_update().get(pk=trigger.pk)
-        text = locked.reply_variants[locked.replies_queued % len(locked.reply_variants)]
-        Trigger.unscoped.filter(pk=trigger.pk).update(replies_queued=F("replies_queued") + 1)
-    send = Send.objects.create(
-        workspace_id=comment.workspace_id,
-        connection_id=comment.connection_id,
-        kind=Send.Kind.PUBLIC_REPLY,
-        comment=comment,
-        text=text,
-    )
-    enqueue_on_commit(public_reply, workspace_id=comment.workspace_id, send_id=send.pk)
+    else:
+        replies.reply_variant(trigger=trigger, comment=comment)
 
 
 def trigger_preview(

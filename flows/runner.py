@@ -6,8 +6,8 @@ DM goes through the first open door (DESIGN.md §5):
 1. an open messaging window (the contact wrote within 48 h; fewer than 10 business messages);
 2. Comment-to-Message, once TikTok flags the comment high intent: the verdict may come before
    the comment (then it is used at once), or after (``comment_flagged`` opens the door), and
-   the flag is re-checked 45 s, 3 min and 10 min after the comment; then the log records
-   exactly one outcome, a send or "blocked";
+   the flag is re-checked 10 s, 45 s, 3 min and 10 min after the comment; then the log
+   records exactly one outcome, a send or "blocked";
 3. TikTok Shop chat, when the commenter is a known Shop buyer (``Contact.shop_buyer_id``);
 4. otherwise the public reply invited a keyword DM, and the run waits as a pending intent
    until that DM opens a window (or the invitation expires).
@@ -27,6 +27,7 @@ from django.db.models import F, Func, Value
 from django.utils import timezone
 
 from flows import blocks as flow_blocks
+from flows import replies
 from flows.handoff import sensitive_hits
 from flows.models import AutomationSettings, Evaluation, PendingIntent, Run, RunStep, Trigger
 from inbox import active_contacts, dm
@@ -37,8 +38,15 @@ from integrations.models import Connection, Provider
 
 log = logging.getLogger(__name__)
 
-# When TikTok's high-intent verdict is looked for again, counted from the comment.
-INTENT_RECHECKS = (timedelta(seconds=45), timedelta(minutes=3), timedelta(minutes=10))
+# When TikTok's high-intent verdict is looked for again, counted from the comment: the
+# 45 s / 3 min / 10 min schedule, after a first look at 10 s that also settles the public
+# reply (the variant if the verdict came, else the invitation: ``flows.replies``).
+INTENT_RECHECKS = (
+    timedelta(seconds=10),
+    timedelta(seconds=45),
+    timedelta(minutes=3),
+    timedelta(minutes=10),
+)
 OVER_LIMIT_RETRY = timedelta(minutes=10)
 COMMENT_TO_MESSAGE_MAX_AGE = timedelta(hours=48)
 _MAX_STEPS = 50  # a flow that loops on itself stops here
@@ -89,23 +97,13 @@ def run_start(*, trigger: Trigger, comment: Comment) -> Run | None:
     except IntegrityError:  # this comment already started its run
         return None
     _door_find(run)
+    if run.state == Run.State.AWAITING_DOOR and run.door != Run.Door.KEYWORD_DM:
+        replies.reply_hold(comment=comment)  # released when the door is known
+    elif run.door == Run.Door.KEYWORD_DM:
+        replies.reply_invitation(trigger=trigger, comment=comment)
+    else:
+        replies.reply_variant(trigger=trigger, comment=comment)
     return run
-
-
-def door_is_immediate(*, comment: Comment) -> bool:
-    """Will the first DM go out right away? (Else the public reply invites a DM.)"""
-    if comment.contact_id is None:
-        return False
-    conversation = (
-        Conversation.objects.for_workspace(comment.workspace_id)
-        .filter(
-            connection_id=comment.connection_id,
-            contact_id=comment.contact_id,
-            channel=Conversation.Channel.TIKTOK_DM,
-        )
-        .first()
-    )
-    return (conversation is not None and dm.window_open(conversation)) or comment.high_intent
 
 
 def _can(connection: Connection, capability: Capability) -> bool:
@@ -159,6 +157,9 @@ def _door_find(run: Run) -> None:
         _save(run, wake_at=comment.received_at + INTENT_RECHECKS[run.intent_checks])
         if run.intent_checks == 0:
             _pending_intent(run)
+        else:
+            # No verdict yet: the public reply can wait no longer, and invites a DM.
+            replies.reply_release(trigger=run.trigger, comment=comment, dm_possible=False)
         return
     shop = _shop_connection(run) if contact.shop_buyer_id else None
     if shop is not None:
@@ -172,6 +173,8 @@ def _door_find(run: Run) -> None:
     else:
         blocked = "no DM door: TikTok did not flag the comment for Comment-to-Message in 10 minutes"
     _pending_intent(run)
+    if comment is not None:
+        replies.reply_release(trigger=run.trigger, comment=comment, dm_possible=False)
     intent = run.pending_intent
     _note(run, f"{blocked}; waiting for their DM until {intent.expires_at:%d %b %H:%M} UTC")
     _save(run, wake_at=intent.expires_at, door=Run.Door.KEYWORD_DM)
@@ -191,6 +194,8 @@ def _pending_intent(run: Run) -> None:
 
 
 def _door_open(run: Run, conversation: Conversation, door: str, note: str) -> None:
+    if run.comment is not None:
+        replies.reply_release(trigger=run.trigger, comment=run.comment, dm_possible=True)
     workspace = conversation.workspace
     if not active_contacts.bot_may_reach(workspace=workspace, contact_id=run.contact_id):
         if run.state != Run.State.OVER_LIMIT:

@@ -178,22 +178,38 @@ def test_a_verdict_after_the_comment_opens_the_door(
 
     [dm] = wait_for(lambda: dms(account))
     assert dm.door == "comment_to_message"
+    # The public reply waited for the verdict, and says what happened.
+    reply = wait_for(
+        lambda: Send.objects.for_workspace(account.workspace)
+        .filter(kind="public_reply", state="sent")
+        .first()
+    )
+    assert reply.text == "Sent you a DM 💌"
 
 
-def test_no_verdict_after_three_checks_is_one_blocked_outcome_and_a_keyword_dm_starts_it(
+def wake(run: Run) -> None:
+    """The beat, as if the run's wait were over."""
+    Run.unscoped.filter(pk=run.pk).update(wake_at=timezone.now() - timedelta(seconds=1))
+    flow_tasks.runs_wake()
+
+
+def test_no_verdict_after_the_checks_is_one_blocked_outcome_and_a_keyword_dm_starts_it(
     account: Connection, emulator: Emulator, serum: Sku
 ) -> None:
     trigger_with(account, published(account, SHADE_FLOW), keywords=["love"])
     emulator.control("/business/comments", {"text": "love it", "viewer": "mali.skincare"})
     run = wait_for(lambda: Run.objects.for_workspace(account.workspace).first())
+    # The public reply waits for the verdict that would let us DM...
+    [held] = Send.objects.for_workspace(account.workspace).filter(kind="public_reply")
+    assert (held.state, held.text) == ("pending", "")
+
+    wake(run)  # ...until the first look, 10 s in: then it invites a DM.
     reply = wait_for(
         lambda: Send.objects.for_workspace(account.workspace).filter(state="sent").first()
     )
     assert reply.text == "Send us a DM saying LOVE and we'll send you the details 💬"
-
     for _ in range(3):  # 45 s, 3 min, 10 min
-        Run.unscoped.filter(pk=run.pk).update(wake_at=timezone.now() - timedelta(seconds=1))
-        flow_tasks.runs_wake()
+        wake(run)
     flow_tasks.runs_wake()
 
     run.refresh_from_db()
@@ -225,8 +241,7 @@ def test_an_expired_invitation_ends_the_run(
     )
     assert "lacks the messaging permissions" in notes(account)[0]
 
-    Run.unscoped.filter(pk=run.pk).update(wake_at=timezone.now() - timedelta(seconds=1))
-    flow_tasks.runs_wake()
+    wake(run)
 
     run.refresh_from_db()
     assert run.state == "blocked"
@@ -438,19 +453,18 @@ def test_a_known_shop_buyer_is_reached_in_shop_chat_with_a_product_card(
     amelia = next(
         b for b in emulator.state()["platforms"]["shop"]["Buyers"] if b["nickname"] == "amelia.rose"
     )
-    emulator.control("/business/settings", {"comment_to_message_enabled": False})
     flow = published(account, [
         {"id": "a", "type": "message", "text": "Thanks for asking! See https://example.com"},
         {"id": "b", "type": "shop_link", "sku_id": sku.external_id},
     ])  # fmt: skip
-    trigger_with(account, flow)
-    posted = emulator.control("/business/comments", {"text": "price?", "viewer": "mali.skincare"})
+    trigger_with(account, flow, keywords=["love"])
+    # No purchase intent, so no verdict: Comment-to-Message never opens.
+    posted = emulator.control("/business/comments", {"text": "love it", "viewer": "mali.skincare"})
     contact = wait_for(lambda: Contact.objects.for_workspace(team.workspace).first())
     Contact.unscoped.filter(pk=contact.pk).update(shop_buyer_id=amelia["user_id"])
     run = wait_for(lambda: Run.objects.for_workspace(team.workspace).first())
-    for _ in range(3):
-        Run.unscoped.filter(pk=run.pk).update(wake_at=timezone.now() - timedelta(seconds=1))
-        flow_tasks.runs_wake()
+    for _ in range(4):
+        wake(run)
 
     sent = wait_for(lambda: dms(account) if len(dms(account)) == 2 else None)
     assert [s.door for s in sent] == ["shop_chat", "shop_chat"]
