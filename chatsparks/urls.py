@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("", include("inbox.urls")),
     path("", include("flows.urls")),
+    path("", include("attribution.urls")),
     path("", include("chatsparks.workspaces.urls")),
     path("", include("chatsparks.dashboard.urls")),
 ]

@@ -266,6 +266,9 @@ def _advance(run: Run) -> None:
         block = blocks[index[position]]
         kind = block["type"]
         outgoing = flow_blocks.compose(block, door=run.door, context=context)
+        for message in outgoing:
+            # Which run and step said it: attribution credits an order to them.
+            message.payload["block"] = block["id"]
         if outgoing and not bundle and not _can_send(run, conversation):
             # Waiting for the contact to write: TikTok allows no DM until they do.
             _save(run, position=position, state=Run.State.WAITING_REPLY, wake_at=None)
@@ -331,11 +334,11 @@ def _flush(run: Run, conversation: Conversation, bundle: list[flow_blocks.Outgoi
     first_dm = run.door == dm.Door.COMMENT_TO_MESSAGE
     if first_dm:
         # One text: buttons are already numbered, cards already text for this door.
-        products = [o.payload["product"] for o in bundle if "product" in o.payload]
+        with_product = [o for o in bundle if "product" in o.payload]
         outgoing = [
             flow_blocks.Outgoing(
                 text="\n\n".join(o.text for o in bundle if o.text)[: flow_blocks.MAX_TEXT * 6],
-                payload={"product": products[0]} if products else {},
+                payload=dict((with_product or bundle)[0].payload),
             )
         ]
     else:
@@ -347,7 +350,7 @@ def _flush(run: Run, conversation: Conversation, bundle: list[flow_blocks.Outgoi
                     conversation=conversation,
                     door=run.door,
                     text=message.text,
-                    payload=message.payload,
+                    payload={**message.payload, "run": run.pk},
                     comment=run.comment if first_dm else None,
                 )
         except IntegrityError:

@@ -32,7 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chatsparks.celery import enqueue_on_commit
-from inbox import active_contacts
+from inbox import active_contacts, hooks
 from inbox.models import Comment, Contact, Conversation, Message, Send
 from inbox.sends import STUCK_AFTER, SendDeferred, claim, finish
 from integrations import ratelimit, tokens
@@ -289,6 +289,14 @@ def _delivered(send: Send, provider_id: str) -> None:
             ).delete()
             Message.unscoped.filter(send=send).update(external_id=provider_id)
         finish(send, Send.State.SENT, provider_id=provider_id)
+        _link_delivered(send)
+
+
+def _link_delivered(send: Send) -> None:
+    if "product" in send.payload:
+        message = Message.unscoped.filter(send=send).first()
+        if message is not None:
+            hooks.shop_link_delivered(message)
 
 
 def message_echo(*, conversation: Conversation, data: dict[str, Any], sent_at: datetime) -> str:
@@ -318,6 +326,7 @@ def message_echo(*, conversation: Conversation, data: dict[str, Any], sent_at: d
         if in_flight is not None:
             Message.unscoped.filter(send=in_flight).update(external_id=message_id)
             finish(in_flight, Send.State.SENT, provider_id=message_id)
+            _link_delivered(in_flight)
             return "own send echoed before its answer"
         Message.objects.create(
             workspace_id=locked.workspace_id,

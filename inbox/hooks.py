@@ -2,7 +2,9 @@
 
 ``flows`` registers here (in its ``AppConfig.ready``): it evaluates comment triggers for every
 newly stored comment, opens the Comment-to-Message door when TikTok flags a comment, and
-carries a flow on (or hands off) when a contact writes. The inbox may not import flows.
+carries a flow on (or hands off) when a contact writes. ``attribution`` re-matches orders when
+a shop link reaches a contact or a contact is recognised as a Shop buyer. The inbox imports
+neither.
 Handlers run inside the transaction that stored the event, in the worker draining webhooks.
 """
 
@@ -10,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from inbox.models import Comment, Conversation, Message
+    from inbox.models import Comment, Contact, Conversation, Message
 
 CommentHandler = Callable[["Comment"], None]
 MessageHandler = Callable[["Message"], None]
@@ -20,6 +22,8 @@ _comment_handlers: list[CommentHandler] = []
 _flagged_handlers: list[CommentHandler] = []
 _message_handlers: list[MessageHandler] = []
 _handed_back_handlers: list[ConversationHandler] = []
+_shop_link_handlers: list[MessageHandler] = []
+_contact_linked_handlers: list[Callable[["Contact"], None]] = []
 
 
 def on_comment_stored(handler: CommentHandler) -> CommentHandler:
@@ -39,6 +43,16 @@ def on_message_received(handler: MessageHandler) -> MessageHandler:
 
 def on_conversation_handed_back(handler: ConversationHandler) -> ConversationHandler:
     _handed_back_handlers.append(handler)
+    return handler
+
+
+def on_shop_link_delivered(handler: MessageHandler) -> MessageHandler:
+    _shop_link_handlers.append(handler)
+    return handler
+
+
+def on_contact_linked(handler: Callable[["Contact"], None]) -> Callable[["Contact"], None]:
+    _contact_linked_handlers.append(handler)
     return handler
 
 
@@ -63,3 +77,15 @@ def conversation_handed_back(conversation: "Conversation") -> None:
     """A teammate gave the conversation back to the bot."""
     for handler in _handed_back_handlers:
         handler(conversation)
+
+
+def shop_link_delivered(message: "Message") -> None:
+    """TikTok took a DM carrying a product (a shop link or card)."""
+    for handler in _shop_link_handlers:
+        handler(message)
+
+
+def contact_linked(contact: "Contact") -> None:
+    """``contact`` was just recognised as a TikTok Shop buyer."""
+    for handler in _contact_linked_handlers:
+        handler(contact)

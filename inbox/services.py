@@ -394,3 +394,16 @@ def saved_reply_create(*, workspace: Any, shortcut: str, text: str) -> SavedRepl
 
 def saved_reply_delete(*, reply: SavedReply) -> None:
     reply.delete()
+
+
+def contact_link_buyer(*, contact: Contact, buyer_user_id: str) -> bool:
+    """Record that ``contact`` is the TikTok Shop buyer ``buyer_user_id``. The one place a
+    link is made, and only where both identities are seen together (a Shop chat
+    conversation carries the buyer's id beside the person writing); never guessed from
+    names or timing. Returns whether anything changed; attribution re-matches on a change."""
+    if not buyer_user_id or contact.shop_buyer_id == buyer_user_id:
+        return False
+    Contact.unscoped.filter(pk=contact.pk).update(shop_buyer_id=buyer_user_id)
+    contact.shop_buyer_id = buyer_user_id
+    hooks.contact_linked(contact)
+    return True

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chatsparks.workspaces.roles import Permission
 from chatsparks.workspaces.scope import WorkspaceRequest, workspace_view
 from chatsparks.workspaces.selectors import member_get, member_list
-from inbox import dm, selectors, services
+from inbox import dm, panels, selectors, services
 from inbox.forms import STATE_CHOICES, ComposerForm, InboxFilterForm, SavedReplyForm, SavedViewForm
 from inbox.models import Conversation, Message, Send
 from inbox.selectors import InboxFilter, Show, Teammate
@@ -230,6 +230,7 @@ def _conversation_page(
     card = _card_for(request, link)
     context |= {
         "memberships": member_list(workspace=request.workspace),
+        "panels": panels.render_all(request, conversation),
         "teammates": teammates,
         "saved_replies": selectors.saved_reply_list(workspace=request.workspace),
         "form": form or ComposerForm(initial={"mode": ComposerForm.Mode.REPLY}),

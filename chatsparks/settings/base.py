@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "integrations",
     "inbox",
     "flows",
+    "attribution",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,7 @@ CELERY_BEAT_SCHEDULE = {
     # Flow waits, high-intent re-checks and expiring invitations are rows with a wake time.
     "flows.runs_wake": {"task": "flows.runs_wake", "schedule": 5.0},
     "inbox.waiting_close": {"task": "inbox.conversations_close_expired", "schedule": 300.0},
+    "sync.orders-complete": {"task": "sync.orders_complete", "schedule": 120.0},
     "sync.reconcile": {"task": "sync.connections_reconcile_all", "schedule": crontab(minute="*/5")},
     "workspaces.purge-stale-invitations": {
         "task": "workspaces.invitations_purge_stale",
@@ -257,6 +259,10 @@ TIKTOK_SHOP_AUTH_BASE_URL = env.str(
 # Where a buyer opens a product (shop links in TikTok DMs, which carry no product cards).
 TIKTOK_SHOP_PRODUCT_URL = env.str(
     "TIKTOK_SHOP_PRODUCT_URL", default="https://shop.tiktok.com/view/product/{product_id}"
+)
+# A seller's order in TikTok Shop's Seller Center (linked from the conversation panel).
+TIKTOK_SHOP_ORDER_URL = env.str(
+    "TIKTOK_SHOP_ORDER_URL", default="https://seller.tiktokshop.com/order/detail?order_no={order_id}"
 )
 TIKTOK_SHOP_API_BASE_URL = env.str(
     "TIKTOK_SHOP_API_BASE_URL", default="https://open-api.tiktokglobalshop.com"

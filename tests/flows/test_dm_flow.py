@@ -144,7 +144,8 @@ def test_an_open_window_gets_the_flow_at_once_with_buttons(
 
     sent = wait_for(lambda: dms(account) if len(dms(account)) == 2 else None)
     assert [s.door for s in sent] == ["window", "window"]
-    assert sent[1].payload == {"buttons": ["Dry", "Oily", "Combination"]}
+    assert sent[1].payload["buttons"] == ["Dry", "Oily", "Combination"]
+    assert sent[1].payload["block"] == "shade"
     conversation.refresh_from_db()
     assert conversation.state == "waiting"
     assert conversation.trigger_name
@@ -408,7 +409,7 @@ class TestHandoff:
         viewer_writes(emulator, "mali.skincare", "hmm not sure")
         # Asked again, with its buttons now that the window is open.
         again = wait_for(lambda: dms(account)[1] if len(dms(account)) == 2 else None)
-        assert again.payload == {"buttons": ["Dry", "Oily", "Combination"]}
+        assert again.payload["buttons"] == ["Dry", "Oily", "Combination"]
         viewer_writes(emulator, "mali.skincare", "what do you recommend for sensitive skin")
 
         conversation = wait_for(
