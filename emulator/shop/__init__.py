@@ -3,7 +3,7 @@
 Paths are the real ones, each real host folded into the emulator's one origin:
 services.tiktokshop.com ``/open/authorize``; auth.tiktok-shops.com ``/api/v2/token/*``;
 open-api.tiktokglobalshop.com ``/authorization``, ``/product``, ``/order``,
-``/customer_service`` and ``/event``."""
+``/return_refund``, ``/customer_service`` and ``/event``."""
 
 import itertools
 from datetime import UTC, datetime
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute
 
-from emulator.shop import auth, control, customer_service, events, orders, products
+from emulator.shop import auth, control, customer_service, events, orders, products, returns
 from emulator.shop.api import RateLimiter, fault_response
 from emulator.shop.seed import seed
 from emulator.shop.store import Image, ShopStore
@@ -25,6 +25,7 @@ API_PREFIXES = (
     "/seller/",
     "/product/",
     "/order/",
+    "/return_refund/",
     "/customer_service/",
     "/event/",
     "/api/v2/token/",
@@ -52,6 +53,7 @@ class ShopPlatform:
             *auth.routes(self),
             *products.routes(self),
             *orders.routes(self),
+            *returns.routes(self),
             *customer_service.routes(self),
             *events.routes(self),
         ]

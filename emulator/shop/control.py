@@ -12,6 +12,7 @@ from emulator.control import read_json
 from emulator.shop.customer_service import buyer_writes, message_json
 from emulator.shop.events import emit, order_status_changed
 from emulator.shop.orders import STATUSES, create_order, order_json, set_status
+from emulator.shop.returns import RefundRefused, refund, return_json
 
 if TYPE_CHECKING:
     from emulator.shop import ShopPlatform
@@ -133,10 +134,35 @@ def _move_order(platform: "ShopPlatform") -> Any:
 
 
 def _refund(platform: "ShopPlatform") -> Any:
+    """The buyer is refunded: ``{return_type?: REFUND | RETURN_AND_REFUND, line_item_ids?:
+    [...]}`` (default: a REFUND of every item not yet refunded). Makes a return record and
+    sends webhook 12; a full refund before shipment also cancels the order (webhook 1). See
+    emulator.shop.returns. Answers ``{return, order, webhooks}``."""
+
     async def handler(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         order = _order(platform, request)
-        order.refunded = True
-        return order_json(platform.store.the_shop, order)
+        line_item_ids = body.get("line_item_ids")
+        if line_item_ids is not None and (
+            not isinstance(line_item_ids, list)
+            or not all(isinstance(i, str) for i in line_item_ids)
+        ):
+            raise ValueError("line_item_ids must be a list of line item IDs (strings)")
+        before = len(platform.outbox.deliveries)
+        try:
+            record = refund(
+                platform,
+                order,
+                return_type=str(body.get("return_type", "REFUND")),
+                line_item_ids=line_item_ids,
+            )
+        except RefundRefused as error:
+            raise Refused(str(error), error.status) from error
+        shop = platform.store.the_shop
+        return {
+            "return": return_json(shop, record),
+            "order": order_json(shop, order),
+            "webhooks": [d.id for d in platform.outbox.deliveries[before:]],
+        }
 
     return handler
 

@@ -193,8 +193,8 @@ def _search(platform: "ShopPlatform") -> Any:
             if (status is None or order.status == status)
             and (body.get("buyer_user_id") in (None, "", order.buyer.user_id))
             and (body.get("shipping_type") in (None, "", "TIKTOK"))
-            and _in(order.create_time, body, "create_time")
-            and _in(order.update_time, body, "update_time")
+            and in_time_range(order.create_time, body, "create_time")
+            and in_time_range(order.update_time, body, "update_time")
         ]
         found.sort(key=lambda o: (getattr(o, sort_field), o.id), reverse=sort_order == "DESC")
         page = found[offset : offset + size]
@@ -207,7 +207,7 @@ def _search(platform: "ShopPlatform") -> Any:
     return handler
 
 
-def _in(value: int, body: dict[str, Any], name: str) -> bool:
+def in_time_range(value: int, body: dict[str, Any], name: str) -> bool:
     try:
         low, high = body.get(f"{name}_ge"), body.get(f"{name}_lt")
         return (low is None or value >= int(low)) and (high is None or value < int(high))

@@ -3,7 +3,8 @@ buyers whose histories exercise every customer-service eligibility rule (wire no
 
 - Amelia ordered 12 days ago (rule 2: an order within 60 days);
 - Jess ordered only 140 days ago (no rule holds: the seller may not open a chat);
-- Sam ordered 90 days ago and was refunded (rule 3: refund history);
+- Sam ordered 90 days ago and was refunded before it shipped, which cancelled the order (rule
+  3: refund history; his return is on record for Search Returns);
 - Chloe ordered 3 days ago and wrote to the shop yesterday (rules 1 and 2);
 - Olivia has never ordered (no rule holds until she writes first).
 
@@ -135,7 +136,9 @@ def seed(store: ShopStore, now: int) -> None:
             store.skus[sku.id] = sku
         store.products[product.id] = product
 
-    from emulator.shop.orders import create_order, set_status  # orders build on the catalogue above
+    # orders build on the catalogue above
+    from emulator.shop.orders import create_order, set_status
+    from emulator.shop.returns import seed_refund
 
     products = list(store.products.values())
     for n, (nickname, history) in enumerate(BUYERS):
@@ -150,11 +153,12 @@ def seed(store: ShopStore, now: int) -> None:
             skus = [products[p].skus[s] for p, s in picks]
             order = create_order(store, buyer=buyer, skus=skus, at=now - days_ago * DAY)
             order.paid_time = order.create_time + 60
-            if status == "CANCELLED":
-                order.cancel_reason = "Refunded after a return request"
+            moved = order.create_time + min(days_ago * DAY // 2, 5 * DAY)
+            if refunded:  # a full refund before shipment, as returns.refund makes one
+                seed_refund(store, order, at=moved)
+                order.cancel_reason = "Refunded"
                 order.cancellation_initiator = "BUYER"
-            set_status(order, status, order.create_time + min(days_ago * DAY // 2, 5 * DAY))
-            order.refunded = refunded
+            set_status(order, status, moved)
 
     chloe = next(b for b in store.buyers.values() if b.nickname == "chloe.b")
     conversation = Conversation(

@@ -21,6 +21,8 @@ ID_BASES = {
     "conversation": 7_106_888_323_922_608_300,
     "message": 7_494_560_109_732_334_200,
     "notification": 7_327_112_393_057_371_900,
+    "return": 4_035_318_504_086_098_500,
+    "return_line_item": 4_035_318_504_086_200_000,
     "request": 0,
 }
 
@@ -107,7 +109,37 @@ class Order:
     buyer_message: str = ""
     cancel_reason: str = ""
     cancellation_initiator: str = ""
-    refunded: bool = False  # a return or refund on record (customer-service rule 3)
+    returns: list["Return"] = field(default_factory=list)
+
+    @property
+    def refunded(self) -> bool:
+        """A return or refund on record (customer-service rule 3)."""
+        return bool(self.returns)
+
+    def refunded_line_item_ids(self) -> set[str]:
+        return {item.line_item.id for r in self.returns for item in r.line_items}
+
+
+@dataclass
+class ReturnLineItem:
+    id: str
+    line_item: LineItem
+
+
+@dataclass
+class Return:
+    """A return or refund of some of an order's line items (the Return API's return order).
+    ``refund_shipping_fee`` is the part of the order's shipping fee it gives back."""
+
+    id: str
+    order: Order = field(repr=False, compare=False)  # the order lists its returns too
+    return_type: str  # REFUND | RETURN_AND_REFUND | REPLACEMENT
+    status: str
+    role: str  # who started it: BUYER | SELLER | OPERATOR | SYSTEM
+    line_items: list[ReturnLineItem]
+    refund_shipping_fee: str
+    create_time: int
+    update_time: int
 
 
 @dataclass
@@ -193,6 +225,7 @@ class ShopStore:
     skus: dict[str, Sku] = field(default_factory=dict)
     buyers: dict[str, Buyer] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
+    returns: dict[str, Return] = field(default_factory=dict)
     grants: list[Grant] = field(default_factory=list)
     codes: dict[str, AuthCode] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
@@ -259,6 +292,17 @@ class ShopStore:
                     "refunded": o.refunded,
                 }
                 for o in self.orders.values()
+            ],
+            "Returns": [
+                {
+                    "id": r.id,
+                    "order": r.order.id,
+                    "type": r.return_type,
+                    "status": r.status,
+                    "items": len(r.line_items),
+                    "update_time": r.update_time,
+                }
+                for r in self.returns.values()
             ],
             "Shop conversations": [
                 {
