@@ -181,9 +181,11 @@ def test_a_verdict_after_the_comment_opens_the_door(
     assert dm.door == "comment_to_message"
     # The public reply waited for the verdict, and says what happened.
     reply = wait_for(
-        lambda: Send.objects.for_workspace(account.workspace)
-        .filter(kind="public_reply", state="sent")
-        .first()
+        lambda: (
+            Send.objects.for_workspace(account.workspace)
+            .filter(kind="public_reply", state="sent")
+            .first()
+        )
     )
     assert reply.text == "Sent you a DM 💌"
 
