@@ -7,9 +7,4 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("w/<str:workspace_id>/", views.overview, name="overview"),
-    path(
-        "w/<str:workspace_id>/<slug:section>/",
-        views.section,
-        name="section",
-    ),
 ]

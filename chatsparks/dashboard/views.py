@@ -1,13 +1,15 @@
+"""The dashboard shell: the landing redirect and the workspace's front door.
+
+Inbox, Automations, Flows, Contacts and Analytics are owned by the apps that build them
+(inbox/, flows/, analytics/); the sidebar links straight to them.
+"""
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from chatsparks.workspaces.scope import SESSION_LAST_WORKSPACE, WorkspaceRequest, workspace_view
 from chatsparks.workspaces.selectors import membership_list_for_user
-
-SECTIONS = {
-    "analytics": "Analytics",
-}
 
 
 @login_required
@@ -24,14 +26,3 @@ def home(request: HttpRequest) -> HttpResponse:
 @workspace_view()
 def overview(request: WorkspaceRequest) -> HttpResponse:
     return redirect("inbox:inbox", workspace_id=request.workspace.public_id)
-
-
-@workspace_view()
-def section(request: WorkspaceRequest, section: str) -> HttpResponse:
-    if section not in SECTIONS:
-        raise Http404("No such page.")
-    return render(
-        request,
-        f"dashboard/{section}.html",
-        {"section": section, "section_title": SECTIONS[section]},
-    )
