@@ -130,10 +130,15 @@ def _comment_to_message_possible(run: Run) -> str:
 
 
 def _shop_connection(run: Run) -> Connection | None:
+    """A Shop account whose chat the bot may write in: allowed by TikTok, and switched on by
+    the workspace (off by default, so TikTok Shop's own automation and ours never both
+    answer a buyer; see ``inbox.models.ShopChatSettings``)."""
+    from inbox.selectors import shop_bot_enabled  # kept inside: this function's own need
+
     for connection in Connection.objects.for_workspace(run.workspace_id).filter(
         provider=Provider.TIKTOK_SHOP
     ):
-        if _can(connection, Capability.SHOP_CHAT):
+        if _can(connection, Capability.SHOP_CHAT) and shop_bot_enabled(connection_id=connection.pk):
             return connection
     return None
 

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from inbox.models import Comment, Contact, Conversation, Message, SavedReply, Send
+from inbox.models import (
+    Comment,
+    Contact,
+    Conversation,
+    Message,
+    SavedReply,
+    Send,
+    ShopChatSettings,
+)
 
 
 @admin.register(Contact)
@@ -58,3 +66,14 @@ class SendAdmin(admin.ModelAdmin):
 class SavedReplyAdmin(admin.ModelAdmin):
     list_display = ("shortcut", "workspace")
     search_fields = ("shortcut", "workspace__public_id")
+
+
+@admin.register(ShopChatSettings)
+class ShopChatSettingsAdmin(admin.ModelAdmin):
+    """Who answers in each Shop account's chat; the workspace switches it, support reads it."""
+
+    list_display = ("connection", "workspace", "bot_enabled", "synced_at", "updated_by")
+    list_filter = ("bot_enabled",)
+    search_fields = ("workspace__public_id", "connection__external_id")
+    list_select_related = ("connection", "workspace", "updated_by")
+    readonly_fields = ("workspace", "connection", "bot_enabled", "synced_at", "updated_by")

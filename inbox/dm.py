@@ -13,12 +13,15 @@ The doors (DESIGN.md §5, tiktok-wire.md §5.6, §8, §4):
   no window: the contact must write back before anything else can be sent.
 - ``shop_chat``: TikTok Shop customer-service chat with a known buyer TikTok lets the seller
   reach (chatted within 30 days, ordered within 60, or a return or refund). Text up to 2000
-  characters, product cards, no hyperlinks.
+  characters, images, product and order cards, one type per message, no hyperlinks. The bot
+  writes there only on a Shop account whose bot the workspace switched on.
 
 TikTok echoes every API send as ``im_send_msg`` (source ``API``); ``message_echo`` matches
-the echo to its row, so an echo never adds a second message or triggers anything.
+the echo to its row, so an echo never adds a second message or triggers anything. TikTok
+Shop reports the seller's messages as webhook 14; ``shop_echo`` does the same for those.
 """
 
+import json
 import logging
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,7 +36,7 @@ from django.utils import timezone
 
 from chatsparks.celery import enqueue_on_commit
 from inbox import active_contacts, hooks
-from inbox.models import Comment, Contact, Conversation, Message, Send
+from inbox.models import Comment, Contact, Conversation, Message, Send, ShopChatSettings
 from inbox.sends import STUCK_AFTER, SendDeferred, claim, finish
 from integrations import ratelimit, tokens
 from integrations.capabilities import Capability, capabilities_for
@@ -56,6 +59,10 @@ WINDOW_MESSAGES = 10
 MAX_BUTTONS = 3
 BUTTON_TITLE_MAX = 20
 SHOP_TEXT_MAX = 2000
+SHOP_ECHO_STORED = "message sent in TikTok Shop stored"
+SHOP_BOT_OFF = (
+    "the bot is off for this TikTok Shop account: TikTok Shop's own automation answers there"
+)
 FLUSH_LOCK_SECONDS = 120
 
 
@@ -63,7 +70,21 @@ def conversation_for(
     *, connection: Connection, contact: Contact, channel: str = Conversation.Channel.TIKTOK_DM
 ) -> Conversation:
     """The one thread with ``contact`` on ``connection``; opened on our side if TikTok has
-    not told us its id yet (that arrives with the first message event)."""
+    not told us its id yet (that arrives with the first message event). In Shop chat the
+    thread is the buyer's: one the buyer already has with the shop, under whichever of their
+    contacts it was first seen, is that thread (TikTok keeps one per buyer and shop)."""
+    if channel == Conversation.Channel.SHOP_CHAT and contact.shop_buyer_id:
+        existing = (
+            Conversation.unscoped.filter(
+                connection=connection,
+                channel=channel,
+                contact__shop_buyer_id=contact.shop_buyer_id,
+            )
+            .order_by("id")
+            .first()
+        )
+        if existing is not None:
+            return existing
     conversation, _ = Conversation.unscoped.get_or_create(
         connection=connection,
         contact=contact,
@@ -118,7 +139,7 @@ def dm_queue(
         workspace_id=conversation.workspace_id,
         conversation=conversation,
         direction=Message.Direction.OUTBOUND,
-        kind=Message.Kind.PRODUCT_CARD if "product" in payload else Message.Kind.TEXT,
+        kind=_queued_kind(payload),
         text=text,
         payload=payload,
         author=author,
@@ -141,6 +162,17 @@ def dm_queue(
         dm_flush, workspace_id=conversation.workspace_id, conversation_id=conversation.pk
     )
     return send
+
+
+def _queued_kind(payload: dict[str, Any]) -> str:
+    """What a queued DM shows as. Only Shop chat carries images and order cards."""
+    if "product" in payload:
+        return Message.Kind.PRODUCT_CARD
+    if "order" in payload:
+        return Message.Kind.ORDER_CARD
+    if "image" in payload:
+        return Message.Kind.IMAGE
+    return Message.Kind.TEXT
 
 
 @cache
@@ -187,6 +219,14 @@ def _skip_reason(send: Send) -> str:
     capability = Capability.SHOP_CHAT if send.door == Door.SHOP_CHAT else Capability.DIRECT_MESSAGE
     if capability not in capabilities_for(connection.provider, set(connection.granted_scopes)):
         return "the connection lacks the permission to send messages"
+    if (
+        send.door == Door.SHOP_CHAT
+        and send.author_id is None
+        and not ShopChatSettings.unscoped.filter(connection=connection, bot_enabled=True).exists()
+    ):
+        # The runner checks this before it opens the door; a switch turned off since must
+        # still stop what the bot queued: TikTok Shop's own automation answers there now.
+        return SHOP_BOT_OFF
     return ""
 
 
@@ -213,6 +253,34 @@ def _deliver(send: Send, token: str) -> str:
         )
 
 
+def shop_content(send: Send) -> tuple[str, dict[str, Any]]:
+    """The Shop chat message a send is: its type and ``content`` (one type per message)."""
+    payload = send.payload
+    if payload.get("product"):
+        return "PRODUCT_CARD", {"product_id": str(payload["product"]["product_id"])}
+    if payload.get("order"):
+        return "ORDER_CARD", {"order_id": str(payload["order"]["order_id"])}
+    if payload.get("image"):
+        image = payload["image"]
+        return "IMAGE", {
+            "url": str(image["url"]),
+            "width": int(image["width"]),
+            "height": int(image["height"]),
+        }
+    return "TEXT", {"content": send.text}
+
+
+def _same_shop_content(send: Send, message_type: str, content: dict[str, Any]) -> bool:
+    """Is this Shop chat message the one ``send`` carries? (the key of each type)"""
+    sent_type, sent = shop_content(send)
+    if sent_type != message_type:
+        return False
+    key = {"TEXT": "content", "PRODUCT_CARD": "product_id", "ORDER_CARD": "order_id"}.get(
+        message_type, "url"
+    )
+    return str(sent.get(key, "")) == str(content.get(key, ""))
+
+
 def _deliver_shop(send: Send, token: str) -> str:
     conversation = send.conversation
     assert conversation is not None
@@ -222,17 +290,9 @@ def _deliver_shop(send: Send, token: str) -> str:
             conversation_id = client.cs_conversation_create(buyer_user_id=buyer)
             Conversation.unscoped.filter(pk=conversation.pk).update(external_id=conversation_id)
             conversation.external_id = conversation_id
-        product = send.payload.get("product")
-        if product:
-            return client.cs_message_send(
-                conversation_id=conversation.external_id,
-                message_type="PRODUCT_CARD",
-                content={"product_id": str(product["product_id"])},
-            )
+        message_type, content = shop_content(send)
         return client.cs_message_send(
-            conversation_id=conversation.external_id,
-            message_type="TEXT",
-            content={"content": send.text},
+            conversation_id=conversation.external_id, message_type=message_type, content=content
         )
 
 
@@ -344,11 +404,117 @@ def message_echo(*, conversation: Conversation, data: dict[str, Any], sent_at: d
     return "message sent by another API client stored"
 
 
+def shop_echo(
+    *,
+    conversation: Conversation,
+    message_id: str,
+    message_type: str,
+    content: dict[str, Any],
+    sent_at: datetime,
+    fields: dict[str, Any],
+) -> str:
+    """A seller-side Shop chat message (webhook 14 or the sync, sender SHOP, CUSTOMER_SERVICE
+    or ROBOT): TikTok Shop reports the seller's own messages too (tiktok-wire.md §4.5).
+
+    Ours in the normal case (matched by TikTok's message id), or one whose worker has not yet
+    recorded TikTok's answer (matched by type and content among the conversation's
+    ``sending`` rows, and adopted). Anything else was written in Seller Center, by another
+    agent or by TikTok Shop's automation, and is stored as such (source ``shop``). ``fields``
+    are the message's ``kind``, ``text`` and ``payload`` as the inbox shows them."""
+    with transaction.atomic():
+        locked = Conversation.unscoped.select_for_update().get(pk=conversation.pk)
+        known = Message.unscoped.filter(conversation=locked, external_id=message_id).first()
+        if known is not None:
+            if known.sent_at != sent_at and known.send_id is not None:
+                # Ours: it was sent when TikTok Shop says (its clock, whole seconds), not when
+                # we queued it; an order matched against the earlier time is matched again.
+                Message.unscoped.filter(pk=known.pk).update(sent_at=sent_at)
+                known.sent_at = sent_at
+                if "product" in known.payload:
+                    hooks.shop_link_delivered(known)
+            return "own send echoed"
+        in_flight = Send.unscoped.filter(
+            conversation=locked,
+            kind=Send.Kind.DM,
+            door=Door.SHOP_CHAT,
+            provider_id="",
+            state__in=[Send.State.SENDING, Send.State.UNKNOWN],
+        ).order_by("id")
+        for send in in_flight:
+            if _same_shop_content(send, message_type, content):
+                Message.unscoped.filter(send=send).update(external_id=message_id, sent_at=sent_at)
+                finish(send, Send.State.SENT, provider_id=message_id)
+                _link_delivered(send)
+                return "own send echoed before its answer"
+        Message.objects.create(
+            workspace_id=locked.workspace_id,
+            conversation=locked,
+            direction=Message.Direction.OUTBOUND,
+            external_id=message_id,
+            source="shop",
+            sent_at=sent_at,
+            **fields,
+        )
+        Conversation.unscoped.filter(pk=locked.pk).update(
+            last_message_at=max(locked.last_message_at or sent_at, sent_at)
+        )
+    return SHOP_ECHO_STORED
+
+
+def _shop_reconcile(send: Send) -> str:
+    """A Shop chat send left ``sending``: TikTok's newest messages in the chat say whether it
+    arrived. A chat TikTok never named means the send never went (it follows the naming)."""
+    conversation = send.conversation
+    assert conversation is not None
+    if not conversation.external_id:
+        return finish(send, Send.State.PENDING, error="the chat was never opened; will send again")
+
+    def recent(token: str) -> dict[str, Any]:
+        with TikTokShopClient(
+            access_token=token, shop_cipher=send.connection.shop_cipher
+        ) as client:
+            return client.cs_messages(conversation_id=conversation.external_id)
+
+    try:
+        rows = list(tokens.with_fresh_token(send.connection, recent).get("messages") or [])
+    except PlatformError as error:
+        return finish(send, Send.State.UNKNOWN, error=f"could not check: {error}")
+    since = int(((send.sending_since or send.created_at) - STUCK_AFTER).timestamp())
+    known = set(
+        Message.unscoped.filter(conversation=conversation)
+        .exclude(external_id="")
+        .values_list("external_id", flat=True)
+    )
+    message_type, _ = shop_content(send)
+    for row in rows:
+        role = (row.get("sender") or {}).get("role")
+        try:
+            content = json.loads(row.get("content") or "{}")
+        except ValueError:
+            continue
+        if (
+            role == "SHOP"
+            and row.get("type") == message_type
+            and int(row.get("create_time") or 0) >= since
+            and str(row.get("id")) not in known
+            and isinstance(content, dict)
+            and _same_shop_content(send, message_type, content)
+        ):
+            _delivered(send, str(row["id"]))
+            return Send.State.SENT
+    if rows and all(int(r.get("create_time") or 0) >= since for r in rows):
+        # Every message on the first page is recent: ours may be further back.
+        return finish(send, Send.State.UNKNOWN, error="could not find it among recent messages")
+    return finish(send, Send.State.PENDING, error="not found at TikTok; will send again")
+
+
 def dm_reconcile(*, send: Send) -> str:
     """A DM left ``sending`` by a lost worker. Found among the conversation's latest messages:
     sent. Provably absent: pending again. Cannot tell: ``unknown`` (never resent blindly)."""
     conversation = send.conversation
-    if send.door == Door.SHOP_CHAT or conversation is None or not conversation.external_id:
+    if send.door == Door.SHOP_CHAT and conversation is not None:
+        return _shop_reconcile(send)
+    if conversation is None or not conversation.external_id:
         return finish(send, Send.State.UNKNOWN, error="could not check with TikTok")
 
     def recent(token: str) -> list[dict[str, Any]]:

@@ -53,6 +53,36 @@ class ComposerForm(forms.Form):
 
     mode = forms.ChoiceField(choices=[(Mode.REPLY, "Reply"), (Mode.NOTE, "Internal note")])
     text = forms.CharField(max_length=4000, strip=True)
+    # Shop chat: the teammate agreed to send text over 2,000 characters as several messages.
+    split = forms.BooleanField(required=False)
+
+
+class ShopCardForm(forms.Form):
+    """One card: a catalog product or one of the buyer's orders."""
+
+    product_id = forms.RegexField(regex=r"^\d{1,32}$", required=False)
+    order_id = forms.RegexField(regex=r"^\d{1,32}$", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("product_id")) == bool(data.get("order_id")):
+            raise forms.ValidationError("Pick one product or one order.")
+        return data
+
+
+class ShopImageForm(forms.Form):
+    # The type is decided by the file's bytes on the server (``shop_chat.image_type``); the
+    # ``accept`` list only narrows the browser's file picker.
+    image = forms.FileField(
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        )
+    )
+
+
+class ShopBotForm(forms.Form):
+    connection = forms.IntegerField(min_value=1)
+    bot_enabled = forms.BooleanField(required=False)
 
 
 class SavedReplyForm(forms.ModelForm):

@@ -3,8 +3,8 @@
 ``flows`` registers here (in its ``AppConfig.ready``): it evaluates comment triggers for every
 newly stored comment, opens the Comment-to-Message door when TikTok flags a comment, and
 carries a flow on (or hands off) when a contact writes. ``attribution`` re-matches orders when
-a shop link reaches a contact or a contact is recognised as a Shop buyer. The inbox imports
-neither.
+a shop link reaches a contact or a contact is recognised as a Shop buyer. ``helpdesk`` collects
+Shop buyers' messages for its forwarding emails. The inbox imports none of them.
 Handlers run inside the transaction that stored the event, in the worker draining webhooks.
 """
 

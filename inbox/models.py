@@ -333,3 +333,42 @@ class SavedView(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ShopChatSettings(TenantModel):
+    """Per TikTok Shop account: whether ChatSparks' bot may write in its Shop chat, and when
+    its chats were last read in full. Off by default: TikTok Shop has automation of its own
+    (auto-replies, FAQ), and the bot and it must never both answer a buyer, so the workspace
+    turns ours on once it has turned TikTok Shop's off (PRODUCT.md, the Sprinklr seed)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="+")
+    bot_enabled = models.BooleanField(default=False)
+    # The last complete read of the account's chats (``inbox.shop_chat.shop_chat_sync``);
+    # empty until the first one, whose messages are history rather than news.
+    synced_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Shop chat bot {'on' if self.bot_enabled else 'off'} for {self.connection_id}"
+
+
+class ShopChatStatus(TenantModel):
+    """What TikTok Shop last said about one Shop chat conversation (Get Conversations):
+    whether the seller may still write to the buyer (``can_send_message``, the 30/60-day and
+    refund rules) and the newest message seen, which lets the sync skip unchanged chats."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="shop_status"
+    )
+    can_send_message = models.BooleanField(default=True)
+    unread_count = models.PositiveIntegerField(default=0)
+    latest_message_id = models.CharField(max_length=64, blank=True)
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Shop chat {self.conversation_id}: can send {self.can_send_message}"

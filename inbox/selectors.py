@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -26,9 +26,18 @@ from django.utils import timezone
 
 from chatsparks.workspaces.models import Workspace
 from chatsparks.workspaces.selectors import member_list
-from inbox import dm
-from inbox.models import Contact, Conversation, Message, SavedReply, SavedView
-from integrations.models import Product, Sku
+from inbox import dm, shop_orders
+from inbox.models import (
+    Contact,
+    Conversation,
+    Message,
+    SavedReply,
+    SavedView,
+    ShopChatSettings,
+    ShopChatStatus,
+)
+from integrations.capabilities import Capability, capabilities_for
+from integrations.models import Connection, Product, Provider, Sku
 
 INBOX_STATES = (Conversation.State.BOT, Conversation.State.HUMAN, Conversation.State.WAITING)
 
@@ -254,6 +263,10 @@ WINDOW_NEVER_OPENED = (
     "last message."
 )
 SHOP_CHAT_NOT_OPEN = "TikTok Shop has not opened a chat with this buyer yet."
+SHOP_CHAT_CLOSED_BY_RULES = (
+    "TikTok Shop no longer lets you write to this buyer: no chat in the last 30 days, no order "
+    "in the last 60 days and no return or refund."
+)
 WINDOW_FULL = (
     f"TikTok allows {dm.WINDOW_MESSAGES} messages after their last one: "
     "wait until they write again."
@@ -266,9 +279,13 @@ def reply_blocker(conversation: Conversation, *, now: datetime | None = None) ->
     whether TikTok still lets the seller reach that buyer is its call, and a refusal shows as a
     failed send."""
     if conversation.channel == Conversation.Channel.SHOP_CHAT:
-        if conversation.external_id or conversation.contact.shop_buyer_id:
-            return ""
-        return SHOP_CHAT_NOT_OPEN
+        if not (conversation.external_id or conversation.contact.shop_buyer_id):
+            return SHOP_CHAT_NOT_OPEN
+        if ShopChatStatus.unscoped.filter(
+            conversation_id=conversation.pk, can_send_message=False
+        ).exists():
+            return SHOP_CHAT_CLOSED_BY_RULES
+        return ""
     now = now or timezone.now()
     if dm.window_open(conversation, now=now):
         return ""
@@ -342,3 +359,218 @@ def price_label(card: dict[str, Any]) -> str:
     if not card.get("price"):
         return ""
     return f"{Decimal(str(card['price'])):,} {card.get('currency', '')}".strip()
+
+
+# --- TikTok Shop chat ----------------------------------------------------------------------
+
+SHOP_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+# TikTok's rules for a seller writing first (tiktok-wire.md §4.1).
+SHOP_CHATTED_WITHIN = timedelta(days=30)
+SHOP_ORDERED_WITHIN = timedelta(days=60)
+_SCHEME = re.compile(r"\bhttps?://", re.IGNORECASE)
+
+
+def plain_links(text: str) -> str:
+    """Shop chat carries no hyperlinks (tiktok-wire.md §4.1): a link goes as plain text, its
+    scheme left off so that nothing on either side turns it back into one."""
+    return _SCHEME.sub("", text)
+
+
+def split_text(text: str, limit: int = dm.SHOP_TEXT_MAX) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut between words (a word longer
+    than ``limit`` is cut where it must be). Nothing but the cut whitespace is lost."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = max(window.rfind(" "), window.rfind("\n"), window.rfind("\t"))
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def shop_text_too_long(length: int) -> str:
+    """``2,512 characters: Shop chat takes 2,000 per message.``"""
+    return f"{length:,} characters: Shop chat takes {dm.SHOP_TEXT_MAX:,} per message."
+
+
+def shop_bot_enabled(*, connection_id: int) -> bool:
+    """May ChatSparks' bot write in this Shop account's chats? Off until the workspace says so:
+    TikTok Shop's own automation answers there otherwise (see ``ShopChatSettings``)."""
+    return ShopChatSettings.unscoped.filter(connection_id=connection_id, bot_enabled=True).exists()
+
+
+def shop_chat_connections(*, workspace: Workspace | int) -> QuerySet[Connection]:
+    """The workspace's TikTok Shop accounts, oldest first."""
+    return Connection.objects.for_workspace(workspace).filter(provider=Provider.TIKTOK_SHOP)
+
+
+def shop_settings_list(*, workspace: Workspace) -> list[tuple[Connection, ShopChatSettings | None]]:
+    rows = {
+        row.connection_id: row
+        for row in ShopChatSettings.objects.for_workspace(workspace).select_related("updated_by")
+    }
+    return [(c, rows.get(c.pk)) for c in shop_chat_connections(workspace=workspace).order_by("id")]
+
+
+def shop_chat_capable(connection: Connection) -> bool:
+    live = connection.status in (Connection.Status.CONNECTED, Connection.Status.NEEDS_ATTENTION)
+    return live and Capability.SHOP_CHAT in capabilities_for(
+        connection.provider, set(connection.granted_scopes)
+    )
+
+
+def shop_chat_connection(*, workspace: Workspace | int) -> Connection | None:
+    """The Shop account whose chat the workspace writes in: the first live one allowed to."""
+    capable = (c for c in shop_chat_connections(workspace=workspace) if shop_chat_capable(c))
+    return next(capable, None)
+
+
+def shop_conversation_of_buyer(
+    *, connection: Connection, buyer_user_id: str
+) -> Conversation | None:
+    """The buyer's Shop chat on this account (TikTok keeps one per buyer and shop), whichever
+    of the buyer's contacts it was opened with."""
+    if not buyer_user_id:
+        return None
+    return (
+        Conversation.objects.for_workspace(connection.workspace_id)
+        .filter(
+            connection=connection,
+            channel=Conversation.Channel.SHOP_CHAT,
+            contact__shop_buyer_id=buyer_user_id,
+        )
+        .select_related("contact")
+        .order_by("id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ShopChatEligibility:
+    """May the seller open (or reopen) a Shop chat with this contact now, and why (not)."""
+
+    allowed: bool
+    reason: str  # why not, in the teammate's terms; "" when allowed
+    basis: str  # which of TikTok's rules allows it; "" when not allowed
+    connection: Connection | None = None
+    conversation: Conversation | None = None
+
+
+def _ago(then: datetime, now: datetime) -> str:
+    days = (now - then).days
+    return "today" if days == 0 else ("1 day ago" if days == 1 else f"{days} days ago")
+
+
+def shop_chat_eligibility(*, contact: Contact, now: datetime | None = None) -> ShopChatEligibility:
+    """TikTok lets a seller write first only to a buyer who chatted with the shop in the last
+    30 days, ordered in the last 60, or has a return or refund (tiktok-wire.md §4.1).
+
+    For a chat TikTok already listed, its own answer (``can_send_message``, as last read)
+    decides, unless something we saw since then satisfies a rule; otherwise the rules are
+    applied to what we hold: the Shop chat messages stored here and the buyer's orders.
+    TikTok can still refuse (45109003) on facts we do not have, and the refusal is shown."""
+    now = now or timezone.now()
+    buyer = contact.shop_buyer_id
+    if not buyer:
+        return ShopChatEligibility(
+            False, "Not recognised as a TikTok Shop buyer: a Shop chat needs the buyer's id.", ""
+        )
+    connection = shop_chat_connection(workspace=contact.workspace_id)
+    if connection is None:
+        return ShopChatEligibility(
+            False,
+            "No TikTok Shop account with the customer service permission is connected.",
+            "",
+        )
+    conversation = shop_conversation_of_buyer(connection=connection, buyer_user_id=buyer)
+    last_chat_at = (
+        Message.objects.for_workspace(contact.workspace_id)
+        .filter(
+            conversation__connection=connection,
+            conversation__channel=Conversation.Channel.SHOP_CHAT,
+            conversation__contact__shop_buyer_id=buyer,
+            direction__in=[Message.Direction.INBOUND, Message.Direction.OUTBOUND],
+        )
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    history = shop_orders.source().buyer_history(
+        workspace_id=contact.workspace_id, buyer_user_id=buyer
+    )
+    basis = ""
+    if last_chat_at is not None and now - last_chat_at <= SHOP_CHATTED_WITHIN:
+        basis = f"chatted with the shop {_ago(last_chat_at, now)}"
+    elif history.last_order_at is not None and now - history.last_order_at <= SHOP_ORDERED_WITHIN:
+        basis = f"ordered {_ago(history.last_order_at, now)}"
+    elif history.refunded:
+        basis = "has a return or refund with the shop"
+    status = (
+        ShopChatStatus.unscoped.filter(conversation=conversation).first() if conversation else None
+    )
+    if status is not None:
+        newer = max(filter(None, [last_chat_at, history.last_order_at]), default=None)
+        if status.can_send_message:
+            basis = basis or "TikTok Shop lists the chat as open to messages"
+        elif not (basis and newer is not None and newer > status.checked_at):
+            return ShopChatEligibility(
+                False, SHOP_CHAT_CLOSED_BY_RULES, "", connection, conversation
+            )
+    if basis:
+        return ShopChatEligibility(True, "", basis, connection, conversation)
+    chat = (
+        f"no Shop chat in the last 30 days (the last was {_ago(last_chat_at, now)})"
+        if last_chat_at
+        else "no Shop chat in the last 30 days"
+    )
+    order = (
+        f"no order in the last 60 days (the last was {_ago(history.last_order_at, now)})"
+        if history.last_order_at
+        else "no order in the last 60 days on record"
+    )
+    reason = (
+        f"TikTok Shop lets a seller write first only to a buyer who chatted in the last 30 "
+        f"days, ordered in the last 60 days, or has a return or refund. This buyer has {chat}, "
+        f"{order}, and no return or refund."
+    )
+    return ShopChatEligibility(False, reason, "", connection, conversation)
+
+
+def shop_product_search(*, workspace: Workspace, q: str = "", limit: int = 8) -> list[Product]:
+    """Catalog products for the card picker, by name or product id; live ones first."""
+    products = (
+        Product.objects.for_workspace(workspace)
+        .exclude(status__in=["DELETED", "deleted"])
+        .order_by("title", "id")
+    )
+    q = q.strip()
+    if q:
+        products = products.filter(Q(title__icontains=q) | Q(external_id=q))
+    return list(products[:limit])
+
+
+def shop_product_names(*, workspace: Workspace | int, product_ids: list[str]) -> dict[str, str]:
+    """Catalog names of the given products, by product id (one query for a whole thread)."""
+    if not product_ids:
+        return {}
+    rows = (
+        Product.objects.for_workspace(workspace)
+        .filter(external_id__in=product_ids)
+        .order_by("synced_at")
+        .values_list("external_id", "title")
+    )
+    return dict(rows)
+
+
+def shop_product_url(product_id: str) -> str:
+    return str(settings.TIKTOK_SHOP_PRODUCT_URL).format(product_id=product_id)
+
+
+def shop_order_url(order_id: str) -> str:
+    """The seller's order in TikTok Shop's Seller Center."""
+    return str(settings.TIKTOK_SHOP_ORDER_URL).format(order_id=order_id)

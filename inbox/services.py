@@ -1,6 +1,6 @@
 """Writes to contacts, comments, conversations and messages."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +9,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inbox import dm, hooks, selectors
-from inbox.models import Comment, Contact, Conversation, Message, SavedReply, SavedView, Send
+from inbox.models import (
+    Comment,
+    Contact,
+    Conversation,
+    Message,
+    SavedReply,
+    SavedView,
+    Send,
+    ShopChatSettings,
+)
 from integrations.models import Connection, Post
 
 _STATUS_BY_ACTION = {
@@ -179,8 +188,9 @@ def message_record(*, connection: Connection, data: dict[str, Any], inbound: boo
     return "message stored"
 
 
-def _system_note(conversation: Conversation, text: str) -> None:
-    Message.objects.create(
+def system_note_add(*, conversation: Conversation, text: str) -> Message:
+    """A line in the thread saying what happened (a handoff, a chat opened); never sent."""
+    return Message.objects.create(
         workspace_id=conversation.workspace_id,
         conversation=conversation,
         direction=Message.Direction.INTERNAL,
@@ -188,6 +198,10 @@ def _system_note(conversation: Conversation, text: str) -> None:
         text=text,
         sent_at=timezone.now(),
     )
+
+
+def _system_note(conversation: Conversation, text: str) -> None:
+    system_note_add(conversation=conversation, text=text)
 
 
 def conversation_take(*, conversation: Conversation, user: Any) -> Conversation:
@@ -294,17 +308,24 @@ def _take_over_for_reply(conversation: Conversation, author: Any) -> None:
         _system_note(conversation, f"{author.label} replied and took over.")
 
 
-def conversation_reply(
-    *, conversation: Conversation, author: Any, text: str, product: dict[str, Any] | None = None
-) -> list[Send]:
-    """A teammate's DM to the contact, queued (sent after commit), the conversation taken over
-    first. ``product`` is a card from the workspace's catalog. Raises ``ReplyRefused`` and
-    queues nothing when TikTok would not accept it.
+class ShopTextTooLong(ReplyRefused):
+    """Over Shop chat's 2,000 characters: refused with the count, and ``parts`` says how many
+    messages it would make if the teammate agrees to split it."""
 
-    TikTok DMs carry text only: the text (with the product link) goes out and the card is what
-    the inbox shows. Shop chat carries a real card but no links: the link leaves the text, and
-    any words around it go as a text message before the card."""
-    text = text.strip()
+    def __init__(self, length: int, parts: int) -> None:
+        super().__init__(selectors.shop_text_too_long(length))
+        self.length = length
+        self.parts = parts
+
+
+Outgoing = list[tuple[str, dict[str, Any]]]
+
+
+def _reply(
+    conversation: Conversation, author: Any, door: str, build: Callable[[Conversation], Outgoing]
+) -> list[Send]:
+    """Under the conversation's lock: check TikTok would carry a reply now, let ``build``
+    say what goes out (it may refuse), take the conversation over, queue each message."""
     with transaction.atomic():
         locked = (
             Conversation.unscoped.select_for_update(of=("self",))
@@ -314,27 +335,7 @@ def conversation_reply(
         reason = selectors.reply_blocker(locked)
         if reason:
             raise ReplyRefused(reason)
-        messages: list[tuple[str, dict[str, Any]]] = []
-        if locked.channel == Conversation.Channel.SHOP_CHAT:
-            door = dm.Door.SHOP_CHAT
-            if product:
-                words = selectors.PRODUCT_URL.sub("", text).strip()
-                if words:
-                    messages.append((words, {}))
-                messages.append((product["title"], {"product": product}))
-            elif text:
-                messages.append((text, {}))
-            if any(len(body) > dm.SHOP_TEXT_MAX for body, _ in messages):
-                raise ReplyRefused(
-                    f"Shop chat messages are limited to {dm.SHOP_TEXT_MAX} characters."
-                )
-        else:
-            door = dm.Door.WINDOW
-            if text:
-                messages.append((text, {"product": product} if product else {}))
-            room = dm.WINDOW_MESSAGES - locked.outbound_since_inbound
-            if len(messages) > room:
-                raise ReplyRefused(selectors.WINDOW_FULL)
+        messages = build(locked)
         if not messages:
             raise ReplyRefused("Write a message first.")
         _take_over_for_reply(locked, author)
@@ -342,6 +343,116 @@ def conversation_reply(
             dm.dm_queue(conversation=locked, door=door, text=body, payload=payload, author=author)
             for body, payload in messages
         ]
+
+
+def _shop_text(text: str, *, split: bool) -> Outgoing:
+    """Shop chat text: links as plain text; over 2,000 characters refused, or split between
+    words when the teammate agreed."""
+    words = selectors.plain_links(text).strip()
+    if not words:
+        return []
+    if len(words) <= dm.SHOP_TEXT_MAX:
+        return [(words, {})]
+    parts = selectors.split_text(words)
+    if not split:
+        raise ShopTextTooLong(len(words), len(parts))
+    return [(part, {}) for part in parts]
+
+
+def conversation_reply(
+    *,
+    conversation: Conversation,
+    author: Any,
+    text: str,
+    product: dict[str, Any] | None = None,
+    split: bool = False,
+) -> list[Send]:
+    """A teammate's DM to the contact, queued (sent after commit), the conversation taken over
+    first. ``product`` is a card from the workspace's catalog. Raises ``ReplyRefused`` and
+    queues nothing when TikTok would not accept it.
+
+    TikTok DMs carry text only: the text (with the product link) goes out and the card is what
+    the inbox shows. Shop chat carries a real card but no links: the product link leaves the
+    text, any other link goes as plain text, and the words go as a text message before the
+    card; text over 2,000 characters is refused with its count (``ShopTextTooLong``) unless
+    ``split`` says to send it as several messages."""
+    text = text.strip()
+
+    def shop(locked: Conversation) -> Outgoing:
+        words = selectors.PRODUCT_URL.sub("", text) if product else text
+        messages = _shop_text(words, split=split)
+        if product:
+            messages.append((product["title"], {"product": product}))
+        return messages
+
+    def window(locked: Conversation) -> Outgoing:
+        messages: Outgoing = [(text, {"product": product} if product else {})] if text else []
+        room = dm.WINDOW_MESSAGES - locked.outbound_since_inbound
+        if len(messages) > room:
+            raise ReplyRefused(selectors.WINDOW_FULL)
+        return messages
+
+    if conversation.channel == Conversation.Channel.SHOP_CHAT:
+        return _reply(conversation, author, dm.Door.SHOP_CHAT, shop)
+    return _reply(conversation, author, dm.Door.WINDOW, window)
+
+
+SHOP_ONLY = "Images and order cards go through TikTok Shop chat only."
+
+
+def shop_card_reply(
+    *,
+    conversation: Conversation,
+    author: Any,
+    product: dict[str, Any] | None = None,
+    order_id: str = "",
+) -> Send:
+    """A product card (from the catalog) or an order card (one of the buyer's orders) into a
+    Shop chat, as a message of its own (TikTok sends one type per message)."""
+    if conversation.channel != Conversation.Channel.SHOP_CHAT:
+        raise ReplyRefused("Product and order cards go through TikTok Shop chat only.")
+
+    def card(locked: Conversation) -> Outgoing:
+        if product:
+            return [(product["title"], {"product": product})]
+        if order_id:
+            return [("", {"order": {"order_id": order_id}})]
+        return []
+
+    [send] = _reply(conversation, author, dm.Door.SHOP_CHAT, card)
+    return send
+
+
+def shop_image_reply(*, conversation: Conversation, author: Any, image: dict[str, Any]) -> Send:
+    """An image TikTok Shop already holds (``inbox.shop_chat.shop_image_upload``) into the
+    chat: ``{url, width, height}``."""
+    if conversation.channel != Conversation.Channel.SHOP_CHAT:
+        raise ReplyRefused(SHOP_ONLY)
+    [send] = _reply(
+        conversation, author, dm.Door.SHOP_CHAT, lambda locked: [("", {"image": image})]
+    )
+    return send
+
+
+def shop_bot_set(*, connection: Connection, enabled: bool, actor: Any) -> ShopChatSettings:
+    """Let ChatSparks' bot write in this Shop account's chats, or stop it. Turning it off also
+    cancels what the bot queued there and has not sent: TikTok Shop's own automation answers
+    from now on, and the two must never both write to a buyer."""
+    with transaction.atomic():
+        row, _ = ShopChatSettings.unscoped.select_for_update().get_or_create(
+            connection=connection, defaults={"workspace_id": connection.workspace_id}
+        )
+        row.bot_enabled = enabled
+        row.updated_by = actor
+        row.save(update_fields=["bot_enabled", "updated_by", "updated_at"])
+        if not enabled:
+            Send.objects.for_workspace(connection.workspace_id).filter(
+                connection=connection,
+                door=dm.Door.SHOP_CHAT,
+                author__isnull=True,
+                state=Send.State.PENDING,
+            ).update(state=Send.State.SKIPPED, error=dm.SHOP_BOT_OFF, updated_at=timezone.now())
+    return row
 
 
 def note_add(

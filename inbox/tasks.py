@@ -2,8 +2,10 @@ import random
 
 from celery import Task, shared_task
 
-from inbox import active_contacts, dm, sends, services
+from inbox import active_contacts, dm, selectors, sends, services, shop_chat
 from inbox.models import Send
+from integrations.clients.errors import RateLimited, Rejected, ScopeMissing, TokenInvalid, Transient
+from integrations.models import Connection
 
 
 def _jittered(seconds: float) -> float:
@@ -67,3 +69,34 @@ def usage_alert_send(*, workspace_id: int, threshold: int) -> str:
 def conversations_close_expired() -> str:
     """Beat: a Waiting conversation closes when TikTok's messaging window ends."""
     return f"closed {services.conversations_close_expired_unscoped()}"
+
+
+@shared_task(
+    name="sync.shop_chat",
+    bind=True,
+    autoretry_for=(Transient,),
+    retry_backoff=15,
+    retry_jitter=True,
+    max_retries=4,
+)
+def shop_chat_sync(self: Task, *, workspace_id: int, connection_id: int) -> str:
+    """One Shop account's chats: what webhooks 13 and 14 missed, and TikTok's word on who
+    the seller may still write to."""
+    connection = Connection.objects.for_workspace(workspace_id).filter(pk=connection_id).first()
+    if connection is None or not selectors.shop_chat_capable(connection):
+        return "skipped-not-connected"
+    try:
+        return shop_chat.shop_chat_sync(connection=connection)
+    except RateLimited as error:
+        raise self.retry(countdown=_jittered(error.retry_after)) from error
+    except (TokenInvalid, Rejected, ScopeMissing) as error:
+        return f"skipped: {error}"[:200]
+
+
+@shared_task(name="sync.shop_chat_all")
+def shop_chat_sync_all() -> str:
+    """Beat: queue a chat sync of every Shop account allowed to chat, one task each."""
+    due = shop_chat.shop_chat_connections_unscoped()
+    for workspace_id, connection_id in due:
+        shop_chat_sync.delay(workspace_id=workspace_id, connection_id=connection_id)
+    return f"queued {len(due)}"

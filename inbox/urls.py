@@ -21,10 +21,14 @@ urlpatterns = [
         views.saved_reply_delete,
         name="saved_reply_delete",
     ),
+    path(_base + "inbox/settings/shop-chat/", views.shop_chat_settings, name="shop_chat_settings"),
     path(_conversation, views.conversation, name="conversation"),
     # Before the actions: "send" and "product-preview" are not actions.
     path(_conversation + "send/", views.conversation_send, name="conversation_send"),
     path(_conversation + "product-preview/", views.product_preview, name="product_preview"),
+    path(_conversation + "shop/card/", views.shop_card, name="shop_card"),
+    path(_conversation + "shop/image/", views.shop_image, name="shop_image"),
+    path(_conversation + "shop/start/", views.shop_start, name="shop_start"),
     path(_conversation + "<slug:action>/", views.conversation_action, name="conversation_action"),
     path(_base + "contacts/", views.contacts, name="contacts"),
 ]

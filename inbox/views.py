@@ -7,7 +7,9 @@ request with the list or the thread alone, so the composer's typed text is never
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,8 +21,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chatsparks.workspaces.roles import Permission
 from chatsparks.workspaces.scope import WorkspaceRequest, workspace_view
 from chatsparks.workspaces.selectors import member_get, member_list
-from inbox import dm, panels, selectors, services
-from inbox.forms import STATE_CHOICES, ComposerForm, InboxFilterForm, SavedReplyForm, SavedViewForm
+from inbox import dm, panels, selectors, services, shop_chat, shop_orders
+from inbox.forms import (
+    STATE_CHOICES,
+    ComposerForm,
+    InboxFilterForm,
+    SavedReplyForm,
+    SavedViewForm,
+    ShopBotForm,
+    ShopCardForm,
+    ShopImageForm,
+)
 from inbox.models import Conversation, Message, Send
 from inbox.selectors import InboxFilter, Show, Teammate
 
@@ -152,6 +163,28 @@ _DELIVERY: dict[str, Delivery] = {
 
 
 @dataclass(frozen=True)
+class ShopProduct:
+    """A product card in Shop chat: its id always, its name and price when our catalog
+    knows it, and where the product opens in TikTok Shop."""
+
+    product_id: str
+    name: str
+    price: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Media:
+    """An image, a video or a file: where it is, and what to show for it."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+    cover: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class ThreadItem:
     """A message as the thread shows it."""
 
@@ -160,6 +193,11 @@ class ThreadItem:
     delivery: Delivery | None
     card: dict[str, Any] | None
     price: str
+    shop_product: ShopProduct | None = None
+    order_id: str = ""
+    order: shop_orders.OrderCard | None = None
+    order_url: str = ""
+    media: Media | None = None
 
 
 def _segments(text: str, mentioned: list[Teammate], me: int | None) -> list[Segment]:
@@ -198,21 +236,144 @@ def _thread_item(message: Message, teammates: list[Teammate], me: int | None) ->
     )
 
 
+def _part(payload: dict[str, Any], key: str) -> dict[str, Any]:
+    """A Shop message's content: ours nests it under its kind (``{"image": {...}}``), TikTok's
+    is the payload itself."""
+    inner = payload.get(key)
+    return inner if isinstance(inner, dict) else payload
+
+
+def _size(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _shop_items(conversation: Conversation, items: list[ThreadItem]) -> list[ThreadItem]:
+    """Shop chat's own cards and media: product names from the catalog, orders from what was
+    stored (both looked up once for the whole thread)."""
+    kinds = Message.Kind
+    product_ids = [
+        str(_part(i.message.payload, "product").get("product_id", ""))
+        for i in items
+        if i.message.kind == kinds.PRODUCT_CARD
+    ]
+    order_ids = [
+        str(_part(i.message.payload, "order").get("order_id", ""))
+        for i in items
+        if i.message.kind == kinds.ORDER_CARD
+    ]
+    names = selectors.shop_product_names(
+        workspace=conversation.workspace_id, product_ids=[p for p in product_ids if p]
+    )
+    orders = shop_orders.source().order_cards(
+        workspace_id=conversation.workspace_id, order_ids=[o for o in order_ids if o]
+    )
+    shown: list[ThreadItem] = []
+    for item in items:
+        message, payload = item.message, item.message.payload
+        if message.kind == kinds.PRODUCT_CARD:
+            product_id = str(_part(payload, "product").get("product_id", ""))
+            card = item.card or {}
+            item = dataclasses.replace(
+                item,
+                shop_product=ShopProduct(
+                    product_id=product_id,
+                    name=names.get(product_id) or str(card.get("title", "")),
+                    price=item.price,
+                    url=selectors.shop_product_url(product_id),
+                ),
+            )
+        elif message.kind == kinds.ORDER_CARD:
+            order_id = str(_part(payload, "order").get("order_id", ""))
+            item = dataclasses.replace(
+                item,
+                order_id=order_id,
+                order=orders.get(order_id),
+                order_url=selectors.shop_order_url(order_id),
+            )
+        elif message.kind in (kinds.IMAGE, kinds.VIDEO, kinds.FILE):
+            content = _part(payload, "image")
+            item = dataclasses.replace(
+                item,
+                media=Media(
+                    url=str(content.get("url") or ""),
+                    width=_size(content.get("width")),
+                    height=_size(content.get("height")),
+                    cover=str(content.get("cover") or ""),
+                    name=str(content.get("name") or message.text or ""),
+                ),
+            )
+        shown.append(item)
+    return shown
+
+
 def _thread_context(
     request: WorkspaceRequest, conversation: Conversation, teammates: list[Teammate]
 ) -> dict[str, Any]:
     me = request.user.pk
+    thread = [
+        _thread_item(m, teammates, me) for m in selectors.message_list(conversation=conversation)
+    ]
+    if conversation.channel == Conversation.Channel.SHOP_CHAT:
+        thread = _shop_items(conversation, thread)
     return {
         "conversation": conversation,
-        "thread": [
-            _thread_item(m, teammates, me)
-            for m in selectors.message_list(conversation=conversation)
-        ],
+        "thread": thread,
         "reply_blocker": selectors.reply_blocker(conversation),
         "hours_left": selectors.hours_left_in_window(conversation),
         "messages_left": max(dm.WINDOW_MESSAGES - conversation.outbound_since_inbound, 0),
         "poll_url": _conversation_url(request, conversation),
     }
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _allowing_shop_images(response: HttpResponse) -> HttpResponse:
+    """Images a seller uploads to Shop chat are served from the Shop API's host; settings name
+    it per environment (the emulator's in local and test), so the page's ``img-src`` names it
+    at request time, as ``integrations.views`` does for its ``form-action``."""
+    policy: dict[str, Any] = dict(settings.SECURE_CSP)
+    policy["img-src"] = [
+        *policy.get("img-src", []),
+        _origin(str(settings.TIKTOK_SHOP_API_BASE_URL)),
+    ]
+    response._csp_config = policy  # type: ignore[attr-defined]
+    return response
+
+
+def _shop_tools(request: WorkspaceRequest, conversation: Conversation) -> dict[str, Any]:
+    """The Shop chat composer's pickers: catalog products (searched with ``product_q``) and
+    the buyer's own orders."""
+    q = request.GET.get("product_q", "")[:100]
+    buyer = conversation.contact.shop_buyer_id
+    return {
+        "product_q": q,
+        "products": selectors.shop_product_search(workspace=request.workspace, q=q),
+        "orders": shop_orders.source().buyer_orders(
+            workspace_id=conversation.workspace_id, buyer_user_id=buyer, limit=10
+        ),
+        "buyer": buyer,
+        "image_form": ShopImageForm(),
+    }
+
+
+def _shop_start(conversation: Conversation) -> selectors.ShopChatEligibility | None:
+    """Whether a teammate may start a Shop chat from here: with a known buyer from their
+    TikTok DM, or again with a buyer whose Shop chat is closed."""
+    contact = conversation.contact
+    if conversation.channel == Conversation.Channel.TIKTOK_DM and contact.shop_buyer_id:
+        return selectors.shop_chat_eligibility(contact=contact)
+    if (
+        conversation.channel == Conversation.Channel.SHOP_CHAT
+        and conversation.state == Conversation.State.CLOSED
+    ):
+        return selectors.shop_chat_eligibility(contact=contact)
+    return None
 
 
 def _conversation_page(
@@ -221,13 +382,15 @@ def _conversation_page(
     *,
     form: ComposerForm | None = None,
     status: int = 200,
+    split_offer: int = 0,
 ) -> HttpResponse:
     teammates = selectors.teammate_list(workspace=request.workspace)
     context = _thread_context(request, conversation, teammates)
     if _is_htmx(request):
-        return render(request, "inbox/_thread.html", context | {"oob": True})
+        return _allowing_shop_images(render(request, "inbox/_thread.html", context | {"oob": True}))
     link = selectors.product_link_in(form.data.get("text", "")) if form is not None else None
     card = _card_for(request, link)
+    shop = conversation.channel == Conversation.Channel.SHOP_CHAT
     context |= {
         "memberships": member_list(workspace=request.workspace),
         "panels": panels.render_all(request, conversation),
@@ -237,8 +400,11 @@ def _conversation_page(
         "product_link": link,
         "product_card": card,
         "product_price": selectors.price_label(card) if card else "",
+        "split_offer": split_offer,
+        "shop_tools": _shop_tools(request, conversation) if shop else None,
+        "shop_start": _shop_start(conversation),
     }
-    return render(request, "inbox/conversation.html", context, status=status)
+    return _allowing_shop_images(render(request, "inbox/conversation.html", context, status=status))
 
 
 def _card_for(
@@ -272,8 +438,16 @@ def conversation_send(request: WorkspaceRequest, conversation_id: int) -> HttpRe
         else:
             card = _card_for(request, selectors.product_link_in(text))
             services.conversation_reply(
-                conversation=found, author=request.user, text=text, product=card
+                conversation=found,
+                author=request.user,
+                text=text,
+                product=card,
+                split=form.cleaned_data["split"],
             )
+    except services.ShopTextTooLong as refusal:
+        # Refused with its count; the same page offers to send it as that many messages.
+        messages.error(request, str(refusal))
+        return _conversation_page(request, found, form=form, status=409, split_offer=refusal.parts)
     except services.ReplyRefused as refusal:
         # The page again, with the words still in the composer.
         messages.error(request, str(refusal))
@@ -298,6 +472,82 @@ def product_preview(request: WorkspaceRequest, conversation_id: int) -> HttpResp
             "product_price": selectors.price_label(card) if card else "",
         },
     )
+
+
+# --- TikTok Shop chat: cards, images, starting a chat ------------------------------------------
+
+
+@workspace_view(Permission.USE_INBOX)
+@require_POST
+def shop_card(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
+    """A product card from the catalog, or an order card of this buyer's, into Shop chat."""
+    found = _access_conversation(request, conversation_id)
+    form = ShopCardForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ReplyRefused("Pick a product or an order first.")
+        product_id, order_id = form.cleaned_data["product_id"], form.cleaned_data["order_id"]
+        product = (
+            selectors.product_card(workspace=request.workspace, product_id=product_id)
+            if product_id
+            else None
+        )
+        if product_id and product is None:
+            raise services.ReplyRefused(f"Product {product_id} is not in your synced catalog.")
+        buyer = found.contact.shop_buyer_id
+        orders = shop_orders.source().buyer_orders(
+            workspace_id=found.workspace_id, buyer_user_id=buyer, limit=200
+        )
+        if order_id and order_id not in {o.order_id for o in orders}:
+            raise services.ReplyRefused(f"Order {order_id} is not one of this buyer's orders.")
+        services.shop_card_reply(
+            conversation=found, author=request.user, product=product, order_id=order_id
+        )
+    except services.ReplyRefused as refusal:
+        messages.error(request, str(refusal))
+    return redirect(_conversation_url(request, found))
+
+
+@workspace_view(Permission.USE_INBOX)
+@require_POST
+def shop_image(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
+    """An image into Shop chat: checked here (size, and its bytes say it is a JPG, PNG, GIF or
+    WebP), handed to TikTok Shop, then sent as its own message."""
+    found = _access_conversation(request, conversation_id)
+    form = ShopImageForm(request.POST, request.FILES)
+    try:
+        if found.channel != Conversation.Channel.SHOP_CHAT:
+            raise services.ReplyRefused(services.SHOP_ONLY)
+        if not form.is_valid():
+            raise services.ReplyRefused("Choose an image first.")
+        reason = selectors.reply_blocker(found)
+        if reason:
+            raise services.ReplyRefused(reason)
+        upload = form.cleaned_data["image"]
+        if upload.size > selectors.SHOP_IMAGE_MAX_BYTES:
+            raise shop_chat.ImageRefused(
+                f"The image is {upload.size / 1024 / 1024:.1f} MB: "
+                "Shop chat takes images up to 10 MB."
+            )
+        image = shop_chat.shop_image_upload(connection=found.connection, data=upload.read())
+        services.shop_image_reply(conversation=found, author=request.user, image=image)
+    except (services.ReplyRefused, shop_chat.ImageRefused) as refusal:
+        messages.error(request, str(refusal))
+    return redirect(_conversation_url(request, found))
+
+
+@workspace_view(Permission.USE_INBOX)
+@require_POST
+def shop_start(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
+    """Start (or reopen) a Shop chat with the buyer this conversation's contact is."""
+    found = _access_conversation(request, conversation_id)
+    try:
+        chat = shop_chat.shop_chat_start(contact=found.contact, actor=request.user)
+    except shop_chat.ShopChatRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect(_conversation_url(request, found))
+    messages.success(request, "TikTok Shop chat opened: write your first message.")
+    return redirect(_conversation_url(request, chat))
 
 
 _ACTIONS = ("take", "hand_back", "close", "assign")
@@ -367,6 +617,43 @@ def saved_reply_delete(request: WorkspaceRequest, reply_id: int) -> HttpResponse
     services.saved_reply_delete(reply=reply)
     messages.success(request, f"Deleted /{reply.shortcut}.")
     return redirect("inbox:saved_replies", workspace_id=request.workspace.public_id)
+
+
+# --- Shop chat settings (Inbox settings) ------------------------------------------------------
+
+
+@workspace_view(Permission.EDIT_AUTOMATIONS)
+@require_http_methods(["GET", "POST"])
+def shop_chat_settings(request: WorkspaceRequest) -> HttpResponse:
+    """Per Shop account: may ChatSparks' bot write in its chats? An automation setting, so
+    for those who edit automations."""
+    if request.method == "POST":
+        form = ShopBotForm(request.POST)
+        if not form.is_valid():
+            raise Http404("No such TikTok Shop account.")
+        connection = (
+            selectors.shop_chat_connections(workspace=request.workspace)
+            .filter(pk=form.cleaned_data["connection"])
+            .first()
+        )
+        if connection is None:
+            raise Http404("No such TikTok Shop account.")
+        enabled = form.cleaned_data["bot_enabled"]
+        services.shop_bot_set(connection=connection, enabled=enabled, actor=request.user)
+        messages.success(
+            request,
+            f"ChatSparks' bot now answers in {connection.display_name}'s Shop chat: make sure "
+            "TikTok Shop's own automation is off."
+            if enabled
+            else f"ChatSparks' bot stays out of {connection.display_name}'s Shop chat: TikTok "
+            "Shop's own automation answers there.",
+        )
+        return redirect("inbox:shop_chat_settings", workspace_id=request.workspace.public_id)
+    return render(
+        request,
+        "inbox/shop_chat_settings.html",
+        {"rows": selectors.shop_settings_list(workspace=request.workspace)},
+    )
 
 
 # --- Contacts ----------------------------------------------------------------------------------

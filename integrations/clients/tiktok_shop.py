@@ -130,6 +130,21 @@ class TikTokShopClient(BaseClient):
         self.access_token = access_token
         self.shop_cipher = shop_cipher
 
+    def _query(
+        self, path: str, params: dict[str, Any] | None, shop_scoped: bool, body: bytes
+    ) -> dict[str, str]:
+        query = {
+            "app_key": settings.TIKTOK_SHOP_APP_KEY,
+            "timestamp": str(int(time.time())),
+            **{k: str(v) for k, v in (params or {}).items()},
+        }
+        if shop_scoped:
+            query["shop_cipher"] = self.shop_cipher
+        query["sign"] = sign(
+            secret=settings.TIKTOK_SHOP_APP_SECRET, path=path, query=query, body=body
+        )
+        return query
+
     def call(
         self,
         method: str,
@@ -139,23 +154,27 @@ class TikTokShopClient(BaseClient):
         body: Any = None,
         shop_scoped: bool = True,
     ) -> dict[str, Any]:
-        query = {
-            "app_key": settings.TIKTOK_SHOP_APP_KEY,
-            "timestamp": str(int(time.time())),
-            **{k: str(v) for k, v in (params or {}).items()},
-        }
-        if shop_scoped:
-            query["shop_cipher"] = self.shop_cipher
         raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-        query["sign"] = sign(
-            secret=settings.TIKTOK_SHOP_APP_SECRET, path=path, query=query, body=raw
-        )
         response = self.send(
             method,
             path,
-            params=query,
+            params=self._query(path, params, shop_scoped, raw),
             content=raw or None,
             headers={"x-tts-access-token": self.access_token, "content-type": "application/json"},
+        )
+        return _envelope(response, path)
+
+    def upload(
+        self, path: str, *, field: str, filename: str, data: bytes, content_type: str
+    ) -> dict[str, Any]:
+        """A ``multipart/form-data`` POST: signed without its body (tiktok-wire.md §1.3), and
+        without our JSON content type, so httpx sets the multipart one with its boundary."""
+        response = self.send(
+            "POST",
+            path,
+            params=self._query(path, None, True, b""),
+            files={field: (filename, data, content_type)},
+            headers={"x-tts-access-token": self.access_token},
         )
         return _envelope(response, path)
 
@@ -208,6 +227,40 @@ class TikTokShopClient(BaseClient):
             body={"type": message_type, "content": json.dumps(content, ensure_ascii=False)},
         )
         return str(data["message_id"])
+
+    def cs_conversations(self, *, page_token: str = "", page_size: int = 20) -> dict[str, Any]:
+        """One page of Get Conversations (at most 20): ``conversations`` with their
+        participants, ``can_send_message`` and ``latest_message``; ``next_page_token`` is
+        empty on the last page."""
+        params: dict[str, Any] = {"page_size": min(page_size, 20)}
+        if page_token:
+            params["page_token"] = page_token
+        return self.call("GET", "/customer_service/202309/conversations", params=params)
+
+    def cs_messages(
+        self, *, conversation_id: str, page_token: str = "", page_size: int = 10
+    ) -> dict[str, Any]:
+        """One page of Get Conversation Messages (at most 10), newest first. Reading does not
+        mark anything read at TikTok."""
+        params: dict[str, Any] = {"page_size": min(page_size, 10), "sort_order": "DESC"}
+        if page_token:
+            params["page_token"] = page_token
+        return self.call(
+            "GET",
+            f"/customer_service/202309/conversations/{conversation_id}/messages",
+            params=params,
+        )
+
+    def cs_image_upload(self, *, data: bytes, filename: str, content_type: str) -> dict[str, Any]:
+        """Upload Buyer Messages Image: TikTok keeps the image and answers ``{url, width,
+        height}`` for an IMAGE message. jpg, gif, webp or png, at most 10 MB."""
+        return self.upload(
+            "/customer_service/202309/images/upload",
+            field="data",
+            filename=filename,
+            data=data,
+            content_type=content_type,
+        )
 
     def orders_search(self, *, updated_since: int, page_token: str = "") -> dict[str, Any]:
         params: dict[str, Any] = {"page_size": 50, "sort_field": "update_time", "sort_order": "ASC"}

@@ -9,6 +9,7 @@ import pytest
 
 from attribution.models import Attribution, Order
 from flows.models import Run
+from inbox import services as inbox_services
 from inbox.models import Contact, Send
 from integrations.models import Connection, Sku
 from tests.conftest import Team
@@ -30,6 +31,12 @@ def test_a_shop_card_then_an_order_is_attributed_and_a_refund_reverses_it(
     finish(client, approved.headers["Location"])
     sku = wait_for(
         lambda: Sku.objects.for_workspace(team.workspace).select_related("product").first()
+    )
+    # The workspace lets the bot answer in Shop chat (off by default: TikTok Shop's own).
+    inbox_services.shop_bot_set(
+        connection=Connection.objects.for_workspace(team.workspace).get(provider="tiktok_shop"),
+        enabled=True,
+        actor=team.owner,
     )
     buyers = emulator.state()["platforms"]["shop"]["Buyers"]
     amelia = next(b for b in buyers if b["nickname"] == "amelia.rose")

@@ -453,6 +453,8 @@ def test_a_known_shop_buyer_is_reached_in_shop_chat_with_a_product_card(
     sku = wait_for(
         lambda: Sku.objects.for_workspace(team.workspace).select_related("product").first()
     )
+    # The workspace lets the bot answer in Shop chat (off by default: TikTok Shop's own).
+    inbox_services.shop_bot_set(connection=shop, enabled=True, actor=team.owner)
     amelia = next(
         b for b in emulator.state()["platforms"]["shop"]["Buyers"] if b["nickname"] == "amelia.rose"
     )

@@ -392,7 +392,7 @@ def test_shop_chat_refuses_over_2000_characters_and_a_buyer_it_cannot_reach(team
     unreachable = send(client, team, conversation, "hello")
 
     assert too_long.status_code == unreachable.status_code == 409
-    assert "limited to 2000 characters" in visible(too_long)
+    assert "2,001 characters: Shop chat takes 2,000 per message." in visible(too_long)
     assert "TikTok Shop has not opened a chat with this buyer yet." in visible(unreachable)
     assert sends(team.workspace) == []
 
