@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("inbox.urls")),
     path("", include("flows.urls")),
     path("", include("attribution.urls")),
+    path("", include("helpdesk.urls")),
+    path("", include("analytics.urls")),
     path("", include("chatsparks.workspaces.urls")),
     path("", include("chatsparks.dashboard.urls")),
 ]

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "inbox",
     "flows",
     "attribution",
+    "helpdesk",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -153,7 +155,17 @@ SECURE_CSP = {
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     # TikTok serves avatars and product images from its CDNs.
-    "img-src": [CSP.SELF, "data:", "https://*.tiktokcdn.com", "https://*.tiktokcdn-us.com"],
+    "img-src": [
+        CSP.SELF,
+        "data:",
+        "https://*.tiktokcdn.com",
+        "https://*.tiktokcdn-us.com",
+        "https://*.tiktokcdn-eu.com",
+        "https://*.ibyteimg.com",
+        "https://*.byteimg.com",
+        # Images uploaded to Shop chat are served by the Shop API's host (the emulator locally).
+        env.str("TIKTOK_SHOP_API_BASE_URL", default="https://open-api.tiktokglobalshop.com"),
+    ],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -214,7 +226,18 @@ CELERY_BEAT_SCHEDULE = {
     "flows.runs_wake": {"task": "flows.runs_wake", "schedule": 5.0},
     "inbox.waiting_close": {"task": "inbox.conversations_close_expired", "schedule": 300.0},
     "sync.orders-complete": {"task": "sync.orders_complete", "schedule": 120.0},
+    # Shop chat: webhooks 13/14 carry it; this catches what they missed.
+    "sync.shop-chat": {"task": "sync.shop_chat_all", "schedule": 180.0},
     "sync.reconcile": {"task": "sync.connections_reconcile_all", "schedule": crontab(minute="*/5")},
+    # Analytics rollups: today and yesterday for workspaces with new activity, and a nightly
+    # settle of the weeks before (late replies, refunds, soft attributions decided).
+    "analytics.refresh": {"task": "analytics.rollups_refresh", "schedule": 300.0},
+    "analytics.settle": {
+        "task": "analytics.rollups_settle",
+        "schedule": crontab(hour=2, minute=40),
+    },
+    # Helpdesk forwarding: consolidated emails whose window ended, retries, bounces.
+    "helpdesk.mail_due": {"task": "helpdesk.mail_due", "schedule": 30.0},
     "workspaces.purge-stale-invitations": {
         "task": "workspaces.invitations_purge_stale",
         "schedule": crontab(minute=17),
@@ -262,7 +285,8 @@ TIKTOK_SHOP_PRODUCT_URL = env.str(
 )
 # A seller's order in TikTok Shop's Seller Center (linked from the conversation panel).
 TIKTOK_SHOP_ORDER_URL = env.str(
-    "TIKTOK_SHOP_ORDER_URL", default="https://seller.tiktokshop.com/order/detail?order_no={order_id}"
+    "TIKTOK_SHOP_ORDER_URL",
+    default="https://seller.tiktokshop.com/order/detail?order_no={order_id}",
 )
 TIKTOK_SHOP_API_BASE_URL = env.str(
     "TIKTOK_SHOP_API_BASE_URL", default="https://open-api.tiktokglobalshop.com"
@@ -270,6 +294,17 @@ TIKTOK_SHOP_API_BASE_URL = env.str(
 TIKTOK_SHOP_APP_KEY = env.str("TIKTOK_SHOP_APP_KEY", default="")
 TIKTOK_SHOP_APP_SECRET = env.str("TIKTOK_SHOP_APP_SECRET", default="")
 TIKTOK_SHOP_SERVICE_ID = env.str("TIKTOK_SHOP_SERVICE_ID", default="")
+
+# Helpdesk forwarding (helpdesk/): replies to forwarded emails come back to
+# reply+<token>@HELPDESK_INBOUND_DOMAIN, whose MX is the email provider; its inbound route posts
+# them to /webhooks/email/mailgun/inbound_mime/, verified by django-anymail with both secrets
+# below. Unset, forwarded emails go out without a reply address (and the endpoint is a 404).
+HELPDESK_INBOUND_DOMAIN = env.str("HELPDESK_INBOUND_DOMAIN", default="")
+ANYMAIL = {
+    # "user:password" the provider sends as HTTP basic auth on every webhook post.
+    "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+}
 
 # Where TikTok can reach this deployment: webhook subscriptions point here.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")

@@ -12,6 +12,10 @@ TOKEN_ENCRYPTION_KEYS = env.list(
     "TOKEN_ENCRYPTION_KEYS", default=["pulaqOWYvHL_YZqyj0aA8uvZ50ASY-KltvgKw1jBSRM="]
 )
 
+# Forwarded emails carry reply addresses here; replies are replayed with
+# `manage.py helpdesk_inbound reply.eml` (no mail reaches a developer's machine).
+HELPDESK_INBOUND_DOMAIN = env.str("HELPDESK_INBOUND_DOMAIN", default="reply.localhost")
+
 # Every TikTok host is the emulator that `make run` starts, with its demo app credentials.
 EMULATOR_URL = env.str("EMULATOR_URL", default="http://127.0.0.1:8100")
 TIKTOK_AUTHORIZE_BASE_URL = env.str("TIKTOK_AUTHORIZE_BASE_URL", default=EMULATOR_URL)

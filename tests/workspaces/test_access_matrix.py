@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from inbox.models import Conversation, Message, SavedReply, SavedView, Send
+from helpdesk.models import ForwardingSettings
+from inbox.models import Conversation, Message, SavedReply, SavedView, Send, ShopChatSettings
+from integrations.models import Connection
 from tests.conftest import Team, client_for, tenant_snapshot
-from tests.factories import ConnectionFactory
+from tests.factories import ConnectionFactory, ShopConnectionFactory
 from tests.factories.flows_extra import FlowFactory, SensitiveKeywordFactory
 from tests.factories.inbox_api import InboxConversationFactory
 
@@ -105,6 +108,27 @@ ENDPOINTS = [
         200,
         data=lambda team: {"text": "https://shop.tiktok.com/view/product/1729384756"},
     ),
+    # Shop chat tools on the team's TikTok DM conversation: refused with a message (302), as
+    # cards and images go through Shop chat only and the contact is not a known buyer.
+    Endpoint(
+        "conversation-shop-card",
+        "post",
+        conversation_page("inbox:shop_card"),
+        EVERYONE,
+        302,
+        data=lambda team: {"product_id": "1729384756"},
+    ),
+    Endpoint(
+        "conversation-shop-image",
+        "post",
+        conversation_page("inbox:shop_image"),
+        EVERYONE,
+        302,
+        data=lambda team: {"image": SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+    ),
+    Endpoint(
+        "conversation-shop-start", "post", conversation_page("inbox:shop_start"), EVERYONE, 302
+    ),
     Endpoint(
         "conversation-take",
         "post",
@@ -155,8 +179,73 @@ ENDPOINTS = [
     Endpoint(
         "saved-reply-delete", "post", saved_reply_page("inbox:saved_reply_delete"), EVERYONE, 302
     ),
+    Endpoint("shop-chat-settings", "get", page("inbox:shop_chat_settings"), MANAGERS, 200),
+    Endpoint(
+        "shop-chat-bot-switch",
+        "post",
+        page("inbox:shop_chat_settings"),
+        MANAGERS,
+        302,
+        data=lambda team: {
+            "connection": Connection.objects.for_workspace(team.workspace)
+            .get(provider="tiktok_shop")
+            .pk,
+            "bot_enabled": "on",
+        },
+    ),
     Endpoint("contacts", "get", page("inbox:contacts"), EVERYONE, 200),
-    Endpoint("analytics", "get", page("dashboard:section", section="analytics"), EVERYONE, 200),
+    Endpoint("analytics-overview", "get", page("analytics:overview"), EVERYONE, 200),
+    Endpoint(
+        "analytics-overview-csv",
+        "get",
+        page("analytics:overview"),
+        EVERYONE,
+        200,
+        data=lambda team: {"format": "csv"},
+    ),
+    Endpoint("analytics-posts", "get", page("analytics:posts"), EVERYONE, 200),
+    Endpoint(
+        "analytics-posts-csv",
+        "get",
+        page("analytics:posts"),
+        EVERYONE,
+        200,
+        data=lambda team: {"format": "csv", "sort": "-comments"},
+    ),
+    Endpoint("analytics-flows", "get", page("analytics:flows"), EVERYONE, 200),
+    Endpoint(
+        "analytics-flow-drop-off",
+        "get",
+        page("analytics:flows"),
+        EVERYONE,
+        200,
+        data=lambda team: {"flow": team.flow.pk},  # type: ignore[union-attr]
+    ),
+    Endpoint(
+        "analytics-flows-csv",
+        "get",
+        page("analytics:flows"),
+        EVERYONE,
+        200,
+        data=lambda team: {"format": "csv"},
+    ),
+    Endpoint(
+        "analytics-flow-steps-csv",
+        "get",
+        page("analytics:flows"),
+        EVERYONE,
+        200,
+        data=lambda team: {"format": "csv", "table": "steps", "flow": team.flow.pk},  # type: ignore[union-attr]
+    ),
+    Endpoint("analytics-keywords", "get", page("analytics:keywords"), EVERYONE, 200),
+    Endpoint(
+        "analytics-keywords-csv",
+        "get",
+        page("analytics:keywords"),
+        EVERYONE,
+        200,
+        data=lambda team: {"format": "csv"},
+    ),
     Endpoint("overview", "get", page("dashboard:overview"), EVERYONE, 302),
     Endpoint("settings", "get", page("workspaces:settings_general"), EVERYONE, 200),
     Endpoint(
@@ -246,6 +335,23 @@ ENDPOINTS = [
         OWNERS,
         302,
     ),
+    # Helpdesk forwarding sends buyer conversations to an outside address: owners only, like
+    # integrations. (Its inbound email endpoint has no workspace in its URL and signs in by
+    # the provider's signature: tests/helpdesk/test_inbound.py covers it.)
+    Endpoint("helpdesk-settings", "get", page("helpdesk:settings"), OWNERS, 200),
+    Endpoint(
+        "helpdesk-settings-save",
+        "post",
+        page("helpdesk:settings"),
+        OWNERS,
+        302,
+        data=lambda team: {
+            "enabled": "on",
+            "address": "support@glowbeauty.example",
+            "window_minutes": 15,
+        },
+    ),
+    Endpoint("helpdesk-test-email", "post", page("helpdesk:sample_email"), OWNERS, 302),
     Endpoint("automations", "get", page("flows:automations"), EVERYONE, 200),
     Endpoint(
         "automations-test",
@@ -456,6 +562,11 @@ def _team_has_a_connection(team: Team) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _team_has_a_shop(team: Team) -> None:
+    ShopConnectionFactory(workspace=team.workspace)
+
+
+@pytest.fixture(autouse=True)
 def _team_has_a_saved_reply(team: Team) -> None:
     SavedReply.objects.create(workspace=team.workspace, shortcut="ship", text="Ships in 2 days")
 
@@ -468,6 +579,8 @@ def inbox_snapshot() -> tuple[Any, ...]:
         list(Send.unscoped.order_by("pk").values()),
         list(SavedReply.unscoped.order_by("pk").values()),
         list(SavedView.unscoped.order_by("pk").values()),
+        list(ForwardingSettings.unscoped.order_by("pk").values()),
+        list(ShopChatSettings.unscoped.order_by("pk").values()),
     )
 
 
