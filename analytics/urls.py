@@ -11,4 +11,5 @@ urlpatterns = [
     path(_base + "posts/", views.posts, name="posts"),
     path(_base + "flows/", views.flows, name="flows"),
     path(_base + "keywords/", views.keywords, name="keywords"),
+    path(_base + "customer-service/", views.customer_service, name="customer_service"),
 ]

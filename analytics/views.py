@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from analytics import customer_service as service
 from analytics import selectors
 from analytics.forms import PRESETS, PeriodForm, period_last
 from analytics.selectors import Figures, Period, Step, Table
@@ -380,3 +381,48 @@ def keywords(request: WorkspaceRequest) -> HttpResponse:
             ),
         )  # fmt: skip
     return render(request, "analytics/keywords.html", {**context, "table": table})
+
+
+# -- Customer service --------------------------------------------------------------------------
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
+
+
+def _service_csv_row(scope: str, row: service.ServiceFigures) -> list[Any]:
+    rate = row.response_rate
+    return [
+        scope, row.key if row.key is not None and row.key != service.AUTOMATION else "", row.name,
+        row.sessions, _seconds(row.first_median), _seconds(row.first_p90),
+        _seconds(row.all_median), _seconds(row.all_p90), row.stretches, row.answered,
+        row.answered_in_time, "" if rate is None else f"{rate:.4f}", "",
+    ]  # fmt: skip
+
+
+@workspace_view()
+@require_GET
+def customer_service(request: WorkspaceRequest) -> HttpResponse:
+    """Sessions, response times and response rate of TikTok Shop chat, per Shop account and
+    per teammate (definitions: ``analytics.customer_service``)."""
+    period, context = _period(request)
+    report = service.service_report(workspace=request.workspace, period=period)
+    if _wants_csv(request):
+        return _csv(
+            "customer-service",
+            period,
+            ["scope", "id", "name", "sessions", "first_response_median_seconds",
+             "first_response_p90_seconds", "response_median_seconds", "response_p90_seconds",
+             "buyer_messages_waiting", "answered", "answered_within_24h", "response_rate",
+             "customer_satisfaction"],
+            [
+                _service_csv_row("total", report.total),
+                *(_service_csv_row("shop_account", r) for r in report.accounts),
+                *(_service_csv_row("teammate", r) for r in report.teammates),
+            ],
+        )  # fmt: skip
+    return render(
+        request,
+        "analytics/customer_service.html",
+        {**context, "report": report, "live_figures": True},
+    )

@@ -184,6 +184,9 @@ class Message(TenantModel):
                 name="message_once",
             ),
         ]
+        # A thread in order; a conversation's messages in a time window (sessions, the shop
+        # links attribution looks for before an order).
+        indexes: ClassVar = [models.Index(fields=["conversation", "sent_at"])]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.kind}: {self.text[:40]}"

@@ -33,3 +33,20 @@ def money_lines(amounts: list[Any]) -> SafeString:
     return format_html_join(
         "", '<span class="analytics-money">{}</span>', ((money(m),) for m in amounts)
     )
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """A response time in seconds, read at a glance: ``45 s``, ``12 min``, ``3 h 5 min``,
+    ``2 d 4 h``; none (nothing answered) → ``–``."""
+    if seconds is None:
+        return "–"
+    total = round(seconds)
+    if total < 60:
+        return f"{total} s"
+    minutes, hours, days = total // 60, total // 3600, total // 86400
+    if total < 3600:
+        return f"{minutes} min"
+    if total < 86400:
+        return f"{hours} h {minutes % 60} min" if minutes % 60 else f"{hours} h"
+    return f"{days} d {hours % 24} h" if hours % 24 else f"{days} d"

@@ -246,6 +246,17 @@ ENDPOINTS = [
         200,
         data=lambda team: {"format": "csv"},
     ),
+    Endpoint(
+        "analytics-customer-service", "get", page("analytics:customer_service"), EVERYONE, 200
+    ),
+    Endpoint(
+        "analytics-customer-service-csv",
+        "get",
+        page("analytics:customer_service"),
+        EVERYONE,
+        200,
+        data=lambda team: {"format": "csv"},
+    ),
     Endpoint("overview", "get", page("dashboard:overview"), EVERYONE, 302),
     Endpoint("settings", "get", page("workspaces:settings_general"), EVERYONE, 200),
     Endpoint(

@@ -1,0 +1,201 @@
+"""Reads for Analytics → Customer service: how TikTok Shop buyers are answered, per Shop account
+and per teammate, over a date range. Read from the messages themselves (not the daily
+rollups), in one SQL query with window functions, plus a lookup of the accounts and teammates.
+
+What each figure counts (the page says the same):
+
+- Only TikTok Shop chat conversations count, and in them only messages between the buyer and
+  the shop: buyer messages (``direction = "in"``) and our messages (``"out"``); internal notes
+  and system notes are not messages here.
+- A **session** is a run of messages in one conversation with no gap of more than 24 hours. It
+  starts with a buyer message that has no message before it in the conversation within the
+  previous 24 hours (our own messages never start a session). A session counts in the range of
+  the day its first message was sent, in the workspace's time zone.
+- A **waiting stretch** starts at a buyer message that follows one of our messages or starts a
+  session; the buyer's further messages before our answer belong to the same stretch. It
+  counts on the day of that buyer message.
+- A stretch's **response** is the next message we send in the conversation, whenever it comes;
+  its **response time** is the calendar time from the stretch's first buyer message to it.
+  Working hours are not configured yet, so nights and weekends count too.
+- **First response** is the response to a session's first stretch, i.e. from the session's
+  first buyer message to our first message after it. **All responses** covers every stretch.
+  Median and 90th percentile (PostgreSQL ``percentile_cont``, interpolated) are over the
+  stretches answered so far; unanswered ones have no time.
+- **Response rate** is the share of stretches answered within 24 hours.
+- **Per teammate**, a response belongs to the author of the answering message; answers without
+  a teammate (the bot, the API, the TikTok Shop app) are grouped as "Automation". A session
+  belongs to whoever gave its first response, and a teammate's response rate is the share of
+  their own responses that came within 24 hours (an unanswered stretch has nobody to count
+  against).
+- **Customer satisfaction** is not measured: rating requests are not available yet.
+"""
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db import connection as db
+
+from analytics.selectors import Period
+from chatsparks.users.models import User
+from chatsparks.workspaces.models import Workspace
+from integrations.models import Connection, Provider
+
+AUTOMATION = -1  # the responder key of answers no teammate wrote
+SESSION_GAP = timedelta(hours=24)
+ANSWER_WITHIN = timedelta(hours=24)
+
+# One pass over the conversations' messages from 24 hours before the range (enough to tell
+# whether the range's first messages start a session) to now (answers may come after it):
+#   ``ordered``: each message with the one before it (LAG) and the running count of our
+#   messages so far, per conversation in (sent_at, id) order;
+#   ``stretches``: the buyer messages in the range that start a waiting stretch;
+#   the answer to a stretch is our message numbered one more than the count at its start.
+# Then everything is added up three ways at once: the whole workspace, each Shop account and
+# each responder (GROUPING SETS).
+_SQL = """
+WITH ordered AS (
+    SELECT m.id, m.conversation_id, c.connection_id, m.direction, m.author_id, m.sent_at,
+           LAG(m.sent_at) OVER w AS prev_at,
+           LAG(m.direction) OVER w AS prev_direction,
+           COUNT(*) FILTER (WHERE m.direction = 'out') OVER w AS outs
+      FROM inbox_message m
+      JOIN inbox_conversation c ON c.id = m.conversation_id
+     WHERE m.workspace_id = %(ws)s AND c.workspace_id = %(ws)s
+       AND c.channel = 'shop_chat'
+       AND m.direction IN ('in', 'out')
+       AND m.kind NOT IN ('system', 'note')
+       AND m.sent_at >= %(since)s
+    WINDOW w AS (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
+stretches AS (
+    SELECT s.connection_id,
+           (s.prev_at IS NULL OR s.sent_at - s.prev_at > %(gap)s) AS opens_session,
+           EXTRACT(EPOCH FROM a.sent_at - s.sent_at)::float8 AS wait,
+           CASE WHEN a.id IS NULL THEN NULL ELSE COALESCE(a.author_id, %(automation)s) END
+               AS responder
+      FROM ordered s
+      LEFT JOIN ordered a
+        ON a.conversation_id = s.conversation_id AND a.direction = 'out' AND a.outs = s.outs + 1
+     WHERE s.direction = 'in'
+       AND s.sent_at >= %(start)s AND s.sent_at < %(end)s
+       AND (s.prev_at IS NULL OR s.prev_direction = 'out' OR s.sent_at - s.prev_at > %(gap)s)
+)
+SELECT GROUPING(connection_id) AS by_account_off, GROUPING(responder) AS by_responder_off,
+       connection_id, responder,
+       COUNT(*) FILTER (WHERE opens_session) AS sessions,
+       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY wait) FILTER (WHERE opens_session),
+       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY wait) FILTER (WHERE opens_session),
+       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY wait),
+       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY wait),
+       COUNT(*) AS stretches,
+       COUNT(wait) AS answered,
+       COUNT(*) FILTER (WHERE wait <= %(within)s) AS answered_in_time
+  FROM stretches
+ GROUP BY GROUPING SETS ((), (connection_id), (responder))
+"""
+
+
+@dataclass
+class ServiceFigures:
+    """One row of the report. Times are in seconds; None when nothing was answered."""
+
+    key: int | None = None
+    name: str = ""
+    sessions: int = 0
+    first_median: float | None = None
+    first_p90: float | None = None
+    all_median: float | None = None
+    all_p90: float | None = None
+    stretches: int = 0  # buyer messages waiting for an answer (see the module docstring)
+    answered: int = 0
+    answered_in_time: int = 0  # within 24 hours
+    # Per teammate the rate is over their own answers; otherwise over every waiting stretch.
+    rate_base: str = "stretches"
+
+    @property
+    def response_rate(self) -> float | None:
+        base = self.answered if self.rate_base == "answered" else self.stretches
+        return self.answered_in_time / base if base else None
+
+    @property
+    def unanswered(self) -> int:
+        return self.stretches - self.answered
+
+
+@dataclass
+class ServiceReport:
+    total: ServiceFigures
+    accounts: list[ServiceFigures] = field(default_factory=list)
+    teammates: list[ServiceFigures] = field(default_factory=list)
+
+
+def _bounds(period: Period, tz_name: str) -> tuple[datetime, datetime]:
+    tz = zoneinfo.ZoneInfo(tz_name)
+    return (
+        datetime.combine(period.first, time.min, tzinfo=tz),
+        datetime.combine(period.last + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def _figures(values: tuple[Any, ...], **extra: Any) -> ServiceFigures:
+    sessions, first_median, first_p90, all_median, all_p90, stretches, answered, in_time = values
+
+    def ms(seconds: float | None) -> float | None:  # interpolation noise off, to the millisecond
+        return None if seconds is None else round(seconds, 3)
+
+    return ServiceFigures(
+        sessions=sessions, first_median=ms(first_median), first_p90=ms(first_p90),
+        all_median=ms(all_median), all_p90=ms(all_p90), stretches=stretches, answered=answered,
+        answered_in_time=in_time, **extra,
+    )  # fmt: skip
+
+
+def service_report(*, workspace: Workspace, period: Period) -> ServiceReport:
+    """Sessions, response times and response rate over ``period`` (days in the workspace's time
+    zone): for the workspace, each of its TikTok Shop accounts (all of them, idle ones too) and
+    each responder, busiest first. Three queries whatever the size of the data."""
+    start, end = _bounds(period, workspace.timezone)
+    params: dict[str, Any] = {
+        "ws": workspace.pk,
+        "since": start - SESSION_GAP,
+        "start": start,
+        "end": end,
+        "gap": SESSION_GAP,
+        "within": ANSWER_WITHIN.total_seconds(),
+        "automation": AUTOMATION,
+    }
+    with db.cursor() as cursor:
+        cursor.execute(_SQL, params)
+        found = cursor.fetchall()
+    total = ServiceFigures(name="All Shop accounts")
+    by_account: dict[int, ServiceFigures] = {}
+    by_responder: dict[int, ServiceFigures] = {}
+    for account_off, responder_off, account_id, responder, *values in found:
+        if account_off and responder_off:
+            total = _figures(tuple(values), name=total.name)
+        elif not account_off:
+            by_account[account_id] = _figures(tuple(values), key=account_id)
+        elif responder is not None:  # stretches nobody answered belong to no teammate
+            by_responder[responder] = _figures(tuple(values), key=responder, rate_base="answered")
+
+    accounts = []
+    shops = Connection.objects.for_workspace(workspace).filter(provider=Provider.TIKTOK_SHOP)
+    for shop in shops.order_by("display_name", "pk"):
+        row = by_account.pop(shop.pk, None) or ServiceFigures(key=shop.pk)
+        row.name = shop.display_name or (f"@{shop.handle}" if shop.handle else shop.external_id)
+        accounts.append(row)
+    # A connection outside the Shop list (it cannot be, but a row is never dropped).
+    for row in by_account.values():
+        row.name = f"Account {row.key}"
+        accounts.append(row)
+
+    people = User.objects.in_bulk([k for k in by_responder if k != AUTOMATION])
+    for key, row in by_responder.items():
+        user = people.get(key)
+        row.name = "Automation" if key == AUTOMATION else user.label if user else "Removed user"
+    teammates = sorted(by_responder.values(), key=lambda r: (-r.answered, r.name.lower()))
+    accounts.sort(key=lambda r: (-r.sessions, r.name.lower()))
+    return ServiceReport(total=total, accounts=accounts, teammates=teammates)
