@@ -11,6 +11,9 @@
 - ``POST authorization/revoke`` ``{reason?}``: the creator removes the app (default reason 1,
   user disconnected); fires ``authorization.removed``.
 - ``POST settings`` ``{daily_conversation_cap?, comment_to_message_enabled?}``.
+- ``POST viewers`` ``{count, age?, locale?}``: ``count`` (≤ 100,000) new viewers, ``viewer1``,
+  ``viewer2``… (default 25 years old, ``en``), answered with their usernames and
+  unique_identifiers: distinct commenters for load tests (bench/comment_to_dm.py).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -23,6 +26,9 @@ from emulator.control import read_json
 
 if TYPE_CHECKING:
     from emulator.business import BusinessPlatform
+
+
+MAX_NEW_VIEWERS = 100_000
 
 
 def _bad(message: str, status: int = 400) -> JSONResponse:
@@ -134,8 +140,23 @@ def routes(platform: "BusinessPlatform") -> list[BaseRoute]:
             }
         )
 
+    async def add_viewers(request: Request) -> JSONResponse:
+        body = await body_of(request)
+        try:
+            count = int(body.get("count") or 0)
+            age = int(body.get("age") or 25)
+        except (TypeError, ValueError):
+            return _bad("count and age are numbers")
+        if not 1 <= count <= MAX_NEW_VIEWERS:
+            return _bad(f"count is 1 to {MAX_NEW_VIEWERS}")
+        locale = str(body.get("locale") or "en")
+        made = platform.store.add_viewers(count, age=age, locale=locale)
+        viewers = [{"username": v.username, "unique_identifier": v.unique_identifier} for v in made]
+        return JSONResponse({"viewers": viewers}, status_code=201)
+
     return [
         Route("/comments", post_comment, methods=["POST"]),
+        Route("/viewers", add_viewers, methods=["POST"]),
         Route("/comments/{comment_id:int}/high_intent", flag, methods=["POST"]),
         Route("/messages", post_message, methods=["POST"]),
         Route("/tokens/expire", expire, methods=["POST"]),

@@ -186,6 +186,7 @@ class Store:
         ):
             uid = unique_identifier(username)
             self.viewers[uid] = Viewer(uid, username, display, age, locale)
+        self._viewer_numbers = itertools.count(1)  # add_viewers()
         day = 86400
         self.videos: dict[int, Video] = {}
         for n, (caption, age_days) in enumerate(
@@ -282,6 +283,18 @@ class Store:
 
     def replies_to(self, comment_id: int) -> list[Comment]:
         return [c for c in self.comments.values() if c.parent_comment_id == comment_id]
+
+    def add_viewers(self, count: int, *, age: int = 25, locale: str = "en") -> list[Viewer]:
+        """``count`` more viewers (``viewer1``, ``viewer2``… numbered on from any added
+        before): enough distinct commenters for a load test, where Comment-to-Message allows
+        one DM per person a day."""
+        made = []
+        for n in itertools.islice(self._viewer_numbers, count):
+            username = f"viewer{n}"
+            uid = unique_identifier(username)
+            self.viewers[uid] = Viewer(uid, username, f"Viewer {n}", age, locale)
+            made.append(self.viewers[uid])
+        return made
 
     def find_viewer(self, ref: str) -> Viewer | None:
         """A viewer by unique_identifier or username (with or without ``@``)."""
