@@ -18,7 +18,9 @@ from inbox.tasks import public_reply
 
 
 def _next_variant(trigger: Trigger) -> str:
-    locked = Trigger.unscoped.select_for_update().get(pk=trigger.pk)
+    # NO KEY: the rotation counter is no key, so evaluations and runs inserted meanwhile (whose
+    # foreign keys take KEY SHARE on this row) neither wait for it nor deadlock with it.
+    locked = Trigger.unscoped.select_for_update(no_key=True).get(pk=trigger.pk)
     if not locked.reply_variants:
         return ""
     Trigger.unscoped.filter(pk=trigger.pk).update(replies_queued=F("replies_queued") + 1)

@@ -35,6 +35,14 @@ class Contact(TenantModel):
                 fields=["workspace", "platform", "external_id"], name="contact_once"
             ),
         ]
+        indexes: ClassVar = [
+            # Attribution finds an order's buyer among the contacts by this id.
+            models.Index(
+                fields=["workspace", "shop_buyer_id"],
+                condition=~Q(shop_buyer_id=""),
+                name="contact_by_shop_buyer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"@{self.handle}" if self.handle else self.display_name or self.external_id[:12]
