@@ -144,10 +144,18 @@ def test_missing_scope_is_105005(shop: ShopSession) -> None:
 
 
 def test_51st_request_in_a_second_is_429(connected: ShopSession) -> None:
-    statuses = [connected.call("GET", SHOPS, cipher=False).status_code for _ in range(51)]
-    assert statuses[:50] == [200] * 50
-    assert statuses[50] == 429
-    assert connected.call("GET", SHOPS, cipher=False).json()["code"] == 36009002
+    # The limit is on real time: on a loaded machine 51 calls may not fit in one second, and
+    # then the window rightly lets the 51st through. Only a burst that fit is judged.
+    for _attempt in range(3):
+        started = time.monotonic()
+        statuses = [connected.call("GET", SHOPS, cipher=False).status_code for _ in range(51)]
+        if time.monotonic() - started < 1.0:
+            assert statuses[:50] == [200] * 50
+            assert statuses[50] == 429
+            assert connected.call("GET", SHOPS, cipher=False).json()["code"] == 36009002
+            return
+        time.sleep(1.05)  # let the window empty before trying again
+    pytest.skip("this machine could not send 51 requests within one second")
 
 
 def test_limit_is_per_endpoint_and_configurable(connected: ShopSession) -> None:
