@@ -18,16 +18,16 @@ STORAGES = {
 }
 # Parallel test processes (xdist's gw0, gw1, …) must not meet in Redis: each gets its own cache
 # prefix and its own broker database, so one process's Celery worker never takes another's
-# tasks (it would look for their rows in the wrong test database).
+# tasks (it would look for their rows in the wrong test database). Two test runs at once on one
+# machine keep apart with TEST_REDIS_DB_BASE (default 1: databases 1, 2, … per process).
 _XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="gw0")
-CACHES["default"]["KEY_PREFIX"] = "test-" + _XDIST_WORKER
-WEBHOOK_WAKE_KEY = f"test-{_XDIST_WORKER}:webhooks:drain-scheduled"
+_REDIS_DB = env.int("TEST_REDIS_DB_BASE", default=1) + int(_XDIST_WORKER.removeprefix("gw") or 0)
+CACHES["default"]["KEY_PREFIX"] = f"test-{_REDIS_DB}"
+WEBHOOK_WAKE_KEY = f"test-{_REDIS_DB}:webhooks:drain-scheduled"
 # Rate-limit buckets outlive a test run by up to a minute; a fresh prefix per process keeps one
 # run's pauses out of the next run's tests.
-RATE_LIMIT_KEY_PREFIX = f"test-{_XDIST_WORKER}-{uuid.uuid4().hex[:8]}:ratelimit"
-CELERY_BROKER_URL = urlunsplit(
-    urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_XDIST_WORKER.removeprefix('gw') or 0)}")
-)
+RATE_LIMIT_KEY_PREFIX = f"test-{_REDIS_DB}-{uuid.uuid4().hex[:8]}:ratelimit"
+CELERY_BROKER_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{_REDIS_DB}"))
 ACCOUNT_RATE_LIMITS = False
 # Unit tests run tasks inline once their transaction commits; the browser tests start a real
 # worker process and switch this off.
