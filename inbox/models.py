@@ -383,3 +383,87 @@ class ShopChatStatus(TenantModel):
 
     def __str__(self) -> str:
         return f"Shop chat {self.conversation_id}: can send {self.can_send_message}"
+
+
+class RoutingRule(TenantModel):
+    """A rule run on every new message from a contact (``inbox.routing``): when its conditions
+    hold (combined with ALL or ANY, like comment triggers), it sets a contact field, adds a
+    tag and assigns the conversation to a teammate. The workspace's active rules run in
+    ``position`` order and every one that matches applies, so a later rule may overwrite an
+    earlier one's field value. Assignment never takes a conversation from the person who
+    has it."""
+
+    class Combine(models.TextChoices):
+        ALL = "all", "All conditions (AND)"
+        ANY = "any", "Any condition (OR)"
+
+    class MessageType(models.TextChoices):
+        # What the contact sent, as routing tells it apart: the inbox's message kinds, with
+        # Shop chat's return/refund and coupon cards (stored as "other") named on their own.
+        TEXT = "text", "Text"
+        STICKER = "sticker", "Emoji or sticker"
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+        PRODUCT_CARD = "product_card", "Product card"
+        ORDER_CARD = "order_card", "Order card"
+        RETURN_REFUND_CARD = "return_refund_card", "Return or refund card"
+        COUPON_CARD = "coupon_card", "Coupon card"
+        SHARED_POST = "share_post", "Shared post"
+        FILE = "file", "File"
+        OTHER = "other", "Other"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    combine = models.CharField(max_length=3, choices=Combine.choices, default=Combine.ALL)
+    # Conditions; an empty one is not asked. Each is "any of these".
+    connections = models.ManyToManyField(Connection, blank=True, related_name="+")
+    message_types = ArrayField(
+        models.CharField(max_length=24, choices=MessageType.choices), default=list, blank=True
+    )
+    keywords = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    contact_tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    # Actions.
+    field_name = models.CharField(max_length=50, blank=True)
+    field_value = models.CharField(max_length=200, blank=True)
+    add_tag = models.CharField(max_length=50, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        ordering: ClassVar = ["position", "id"]
+        indexes: ClassVar = [models.Index(fields=["workspace", "is_active", "position"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingApplication(TenantModel):
+    """A routing rule that changed something for one inbound message: what it did, for the
+    conversation's side panel. One row per message and rule: a redelivered message cannot
+    apply a rule twice. The rule's name is kept, so the record outlives the rule."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(
+        RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
+    )
+    rule_name = models.CharField(max_length=100)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="routing_applications"
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    changes = ArrayField(models.CharField(max_length=300), default=list)
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["message", "rule"], name="routing_applied_once"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["conversation", "-applied_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule_name}: {', '.join(self.changes)}"
