@@ -148,7 +148,7 @@ class Attribution(TenantModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     ordered_at = models.DateTimeField()
-    matched_at = models.DateTimeField(auto_now=True)
+    matched_at = models.DateTimeField(auto_now=True)  # when the decision last changed
 
     class Meta(TenantModel.Meta):
         indexes: ClassVar = [

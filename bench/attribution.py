@@ -1,12 +1,14 @@
 """Matching orders to conversations, and the analytics pages, at a large workspace's size.
 
     /tmp/dv/bin/python bench/attribution.py [--scale 1] [--sample 2000] [--runs 10] [--keep]
-        [--reuse] [--no-http] [--no-what-if] [--pg postgres://postgres@127.0.0.1:5432]
-        [--redis redis://127.0.0.1:6379/14]
+        [--reuse] [--no-http] [--pg postgres://postgres@127.0.0.1:5432]
+        [--database chatsparks_bench_attr] [--redis redis://127.0.0.1:6379/14]
 
-Creates a fresh database (chatsparks_bench_attr, dropped at the end unless --keep), migrates
-it with production settings (bench/settings_attribution.py) and fills it in SQL
-(INSERT … SELECT over generate_series) with one big workspace and three small ones. At
+PostgreSQL and Redis must already run. Creates a fresh database (--database, dropped at the
+end unless --keep; two runs at once need two names), migrates it with production settings
+(bench/settings_attribution.py) and fills it in SQL (INSERT … SELECT over generate_series,
+foreign-key triggers off and the big tables' secondary indexes built after loading, about
+3 minutes at --scale 1) with one big workspace and three small ones. At
 --scale 1 the big one holds 1,000,000 contacts, each with a TikTok DM conversation; 85 %
 commented on one of 400 videos and LIVEs (mostly recent ones), triggers fired on 72 % of
 those, and the 20 of 25 triggers that have a DM flow started a run: a "hello" DM, a question,
@@ -25,9 +27,12 @@ Then, in this process, warm:
 - ``attribution.matching.order_match`` over a sample of orders (a quarter each attributed,
   soft, organic with a known buyer, buyer unknown): ms per order and SQL queries per order
   (CaptureQueriesContext, in a second pass, so the timing pass carries no capture cost);
+- planning and execution time of matching's two reads (EXPLAIN ANALYZE, unprepared), which
+  is why the product prepares them;
 - ``attribution.orders.order_store`` end to end for new orders built from sampled ones;
-- the same two again after adding the index this bench suggests (--no-what-if skips it); the
-  index lives in the bench database only, the product is unchanged;
+- a baseline ("bare match", as webhook_ingest has bare-ingest): the same rules and the write
+  in one hand-written statement per order, then COMMIT, planned at each call as Django sends
+  queries, and prepared once on the server;
 - each analytics page through Django's test Client (2 warm-ups, then --runs runs), and again
   over HTTP through gunicorn with 2 sync workers (--no-http skips it).
 
@@ -59,16 +64,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from localservices import die_with_parent, free_port  # noqa: E402
 
-DATABASE = "chatsparks_bench_attr"
+DATABASE = "chatsparks_bench_attr"  # --database
 OWNER_EMAIL = "bench-owner@chatsparks.test"
-WHAT_IF_INDEX = "bench_contact_shop_buyer"
-# Buyer id first: ``matching._links`` names the buyer on the contact but the workspace only on
-# the message, so an index led by workspace_id would be scanned whole (200,000 entries at
-# --scale 1) for every order.
-WHAT_IF_SQL = (
-    f"CREATE INDEX {WHAT_IF_INDEX} ON inbox_contact (shop_buyer_id, workspace_id) "
-    "WHERE shop_buyer_id <> ''"
-)
 DAYS = 90
 FLOWS, TRIGGERS, FLOW_TRIGGERS, PRODUCTS = 8, 25, 20, 200
 SKUS = PRODUCTS * 3
@@ -104,30 +101,28 @@ def admin(pg: str) -> psycopg.Connection[Any]:
     return psycopg.connect(pg + "/postgres", autocommit=True)
 
 
-def database_exists(pg: str) -> bool:
+def database_exists(pg: str, name: str) -> bool:
     with admin(pg) as conn:
-        return bool(
-            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-        )
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
 
 
-def fresh_database(pg: str) -> None:
+def fresh_database(pg: str, name: str) -> None:
     with admin(pg) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
 
 
-def drop_database(pg: str) -> None:
+def drop_database(pg: str, name: str) -> None:
     with admin(pg) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def environment(pg: str, redis: str) -> dict[str, str]:
+def environment(pg: str, name: str, redis: str) -> dict[str, str]:
     return {
         "DJANGO_SETTINGS_MODULE": "bench.settings_attribution",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "TOKEN_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "DATABASE_URL": f"{pg}/{DATABASE}",
+        "DATABASE_URL": f"{pg}/{name}",
         "REDIS_URL": redis,
         "ALLOWED_HOSTS": "127.0.0.1",
     }
@@ -429,79 +424,7 @@ _STEPS: list[tuple[str, str]] = [
         WHERE o.id = l.order_id
         """,
     ),
-    (
-        # The rules of attribution.matching, for every order at once: the buyer's contact by
-        # shop_buyer_id (the most recently seen), their delivered shop links in the 14 days
-        # before the order, the newest link's conversation, a link there to an ordered SKU
-        # (attributed) or else its newest link (soft), and the run that sent it.
-        "attributions",
-        """
-        WITH buyer AS (
-            SELECT DISTINCT ON (shop_buyer_id) shop_buyer_id, id
-            FROM inbox_contact WHERE workspace_id = %(ws)s AND shop_buyer_id <> ''
-            ORDER BY shop_buyer_id, last_seen_at DESC
-        ), links AS (
-            SELECT o.id AS order_id, m.id AS message_id, m.conversation_id, c.contact_id,
-                   m.sent_at, m.payload,
-                   row_number() OVER (PARTITION BY o.id ORDER BY m.sent_at DESC, m.id DESC) AS rn
-            FROM attribution_order o
-            JOIN inbox_contact k
-              ON k.workspace_id = o.workspace_id AND k.shop_buyer_id = o.buyer_user_id
-            JOIN inbox_conversation c ON c.contact_id = k.id
-            JOIN inbox_message m ON m.conversation_id = c.id AND m.workspace_id = o.workspace_id
-            LEFT JOIN inbox_send s ON s.id = m.send_id
-            WHERE o.workspace_id = %(ws)s AND o.buyer_user_id <> ''
-              AND m.direction = 'out' AND m.payload ? 'product'
-              AND m.sent_at >= o.created_at_platform - interval '14 days'
-              AND m.sent_at <= o.created_at_platform
-              AND (m.send_id IS NULL OR s.state = 'sent')
-        ), chosen AS (
-            SELECT l.*, EXISTS (
-                       SELECT 1 FROM attribution_orderline ol
-                       WHERE ol.order_id = l.order_id
-                         AND ol.sku_id = coalesce(l.payload -> 'product' ->> 'sku_id', '')
-                   ) AS matches
-            FROM links l
-            JOIN (SELECT order_id, conversation_id FROM links WHERE rn = 1) first
-              USING (order_id, conversation_id)
-        ), credit AS (
-            SELECT DISTINCT ON (order_id) * FROM chosen ORDER BY order_id, matches DESC, rn
-        ), decided AS (
-            SELECT o.id AS order_id, o.total, o.currency, o.created_at_platform,
-                   o.updated_at_platform, o.refunded OR o.status = 'CANCELLED' AS reversed,
-                   b.id AS buyer_id, cr.message_id, cr.conversation_id, cr.contact_id,
-                   cr.sent_at, cr.payload,
-                   CASE WHEN cr.order_id IS NULL THEN 'organic'
-                        WHEN cr.matches THEN 'attributed' ELSE 'soft' END AS outcome,
-                   CASE WHEN jsonb_typeof(cr.payload -> 'run') = 'number'
-                        THEN (cr.payload ->> 'run')::bigint END AS run_id
-            FROM attribution_order o
-            LEFT JOIN buyer b ON b.shop_buyer_id = o.buyer_user_id
-            LEFT JOIN credit cr ON cr.order_id = o.id
-            WHERE o.workspace_id = %(ws)s
-        )
-        INSERT INTO attribution_attribution (workspace_id, order_id, outcome, match_key, reason,
-            contact_id, conversation_id, link_message_id, link_sent_at, run_id, comment_id,
-            post_id, trigger_id, flow_id, flow_version_id, block_id, time_to_order, revenue,
-            currency, decision, ordered_at, matched_at)
-        SELECT %(ws)s, d.order_id, d.outcome,
-               CASE WHEN d.buyer_id IS NOT NULL THEN 'shop_buyer_id' ELSE '' END,
-               CASE WHEN d.outcome = 'attributed' THEN %(r_attributed)s
-                    WHEN d.outcome = 'soft' THEN %(r_soft)s
-                    WHEN d.buyer_id IS NOT NULL THEN %(r_organic_known)s
-                    ELSE %(r_organic_unknown)s END,
-               coalesce(d.contact_id, d.buyer_id), d.conversation_id, d.message_id, d.sent_at,
-               r.id, cm.id, cm.post_id, r.trigger_id, v.flow_id, v.id,
-               left(coalesce(d.payload ->> 'block', ''), 32),
-               d.created_at_platform - cm.commented_at,
-               CASE WHEN d.outcome = 'attributed' AND NOT d.reversed THEN d.total ELSE 0 END,
-               d.currency, '', coalesce(d.created_at_platform, d.updated_at_platform), %(now)s
-        FROM decided d
-        LEFT JOIN flows_run r ON r.id = d.run_id AND r.workspace_id = %(ws)s
-        LEFT JOIN flows_flowversion v ON v.id = r.flow_version_id
-        LEFT JOIN inbox_comment cm ON cm.id = r.comment_id
-        """,
-    ),
+    ("attributions", "@ATTRIBUTIONS@"),
     (
         "a person's word on soft ones",
         """
@@ -517,8 +440,110 @@ _STEPS: list[tuple[str, str]] = [
     ),
 ]
 
+
+# The rules of attribution.matching as one statement: the buyer's contact by shop_buyer_id
+# (the most recently seen), their delivered shop links in the 14 days before the order, the
+# newest link's conversation, a link there to an ordered SKU (attributed) or else its newest
+# link (soft), and the run that sent it. Every order of the workspace when %(order)s is NULL
+# (generating the data), else that one order (the "bare match" baseline). One row per order,
+# named like Attribution's columns.
+_DECIDE = """
+WITH buyer AS (
+    SELECT DISTINCT ON (shop_buyer_id) shop_buyer_id, id
+    FROM inbox_contact
+    WHERE workspace_id = %(ws)s AND shop_buyer_id <> ''
+      AND (%(order)s::bigint IS NULL OR shop_buyer_id = (
+          SELECT buyer_user_id FROM attribution_order WHERE id = %(order)s::bigint))
+    ORDER BY shop_buyer_id, last_seen_at DESC
+), links AS (
+    SELECT o.id AS order_id, m.id AS message_id, m.conversation_id, c.contact_id,
+           m.sent_at, m.payload,
+           row_number() OVER (PARTITION BY o.id ORDER BY m.sent_at DESC, m.id DESC) AS rn
+    FROM attribution_order o
+    JOIN inbox_contact k ON k.workspace_id = o.workspace_id AND k.shop_buyer_id = o.buyer_user_id
+         AND k.shop_buyer_id <> ''  -- what lets PostgreSQL use a partial index on it
+    JOIN inbox_conversation c ON c.contact_id = k.id
+    JOIN inbox_message m ON m.conversation_id = c.id AND m.workspace_id = o.workspace_id
+    LEFT JOIN inbox_send s ON s.id = m.send_id
+    WHERE o.workspace_id = %(ws)s AND (%(order)s::bigint IS NULL OR o.id = %(order)s::bigint)
+      AND o.buyer_user_id <> '' AND m.direction = 'out' AND m.payload ? 'product'
+      AND m.sent_at >= o.created_at_platform - interval '14 days'
+      AND m.sent_at <= o.created_at_platform
+      AND (m.send_id IS NULL OR s.state = 'sent')
+), chosen AS (
+    SELECT l.*, EXISTS (
+               SELECT 1 FROM attribution_orderline ol
+               WHERE ol.order_id = l.order_id
+                 AND ol.sku_id = coalesce(l.payload -> 'product' ->> 'sku_id', '')
+           ) AS matches
+    FROM links l
+    JOIN (SELECT order_id, conversation_id FROM links WHERE rn = 1) first
+      USING (order_id, conversation_id)
+), credit AS (
+    SELECT DISTINCT ON (order_id) * FROM chosen ORDER BY order_id, matches DESC, rn
+), decided AS (
+    SELECT o.id AS order_id, o.total, o.currency, o.created_at_platform,
+           o.updated_at_platform, o.refunded OR o.status = 'CANCELLED' AS reversed,
+           b.id AS buyer_id, cr.message_id, cr.conversation_id, cr.contact_id,
+           cr.sent_at, cr.payload,
+           CASE WHEN cr.order_id IS NULL THEN 'organic'
+                WHEN cr.matches THEN 'attributed' ELSE 'soft' END AS outcome,
+           CASE WHEN jsonb_typeof(cr.payload -> 'run') = 'number'
+                THEN (cr.payload ->> 'run')::bigint END AS run_id
+    FROM attribution_order o
+    LEFT JOIN buyer b ON b.shop_buyer_id = o.buyer_user_id
+    LEFT JOIN credit cr ON cr.order_id = o.id
+    WHERE o.workspace_id = %(ws)s AND (%(order)s::bigint IS NULL OR o.id = %(order)s::bigint)
+)
+SELECT %(ws)s::bigint AS workspace_id, d.order_id, d.outcome,
+       CASE WHEN d.buyer_id IS NOT NULL THEN 'shop_buyer_id' ELSE '' END AS match_key,
+       CASE WHEN d.outcome = 'attributed' THEN %(r_attributed)s
+            WHEN d.outcome = 'soft' THEN %(r_soft)s
+            WHEN d.buyer_id IS NOT NULL THEN %(r_organic_known)s
+            ELSE %(r_organic_unknown)s END AS reason,
+       coalesce(d.contact_id, d.buyer_id) AS contact_id, d.conversation_id,
+       d.message_id AS link_message_id, d.sent_at AS link_sent_at, r.id AS run_id,
+       cm.id AS comment_id, cm.post_id, r.trigger_id, v.flow_id, v.id AS flow_version_id,
+       left(coalesce(d.payload ->> 'block', ''), 32) AS block_id,
+       d.created_at_platform - cm.commented_at AS time_to_order,
+       CASE WHEN d.outcome = 'attributed' AND NOT d.reversed THEN d.total ELSE 0 END AS revenue,
+       d.currency, '' AS decision,
+       coalesce(d.created_at_platform, d.updated_at_platform) AS ordered_at,
+       %(now)s::timestamptz AS matched_at
+FROM decided d
+LEFT JOIN flows_run r ON r.id = d.run_id AND r.workspace_id = %(ws)s
+LEFT JOIN flows_flowversion v ON v.id = r.flow_version_id
+LEFT JOIN inbox_comment cm ON cm.id = r.comment_id
+"""
+_COLUMNS = (
+    "workspace_id, order_id, outcome, match_key, reason, contact_id, conversation_id, "
+    "link_message_id, link_sent_at, run_id, comment_id, post_id, trigger_id, flow_id, "
+    "flow_version_id, block_id, time_to_order, revenue, currency, decision, ordered_at, "
+    "matched_at"
+)
+_UPDATED = [c for c in _COLUMNS.split(", ") if c not in ("workspace_id", "order_id", "decision")]
+# The floor for a matcher: the decision and the write in one statement, then COMMIT.
+BARE_MATCH = "".join(
+    [
+        "WITH d AS (",
+        _DECIDE.replace("%(order)s::bigint IS NULL OR ", "false OR "),  # this order only
+        ") UPDATE attribution_attribution a SET ",
+        ", ".join(f"{c} = d.{c}" for c in _UPDATED),
+        " FROM d WHERE a.order_id = d.order_id AND a.workspace_id = %(ws)s",
+    ]
+)
 _STEPS = [
     (label, re.sub(r"@PRODUCT\((\S+?)\)@", lambda m: _product(m.group(1)), sql))
+    for label, sql in _STEPS
+]
+_STEPS = [
+    (
+        label,
+        sql.replace(
+            "@ATTRIBUTIONS@",
+            "".join(["INSERT INTO attribution_attribution (", _COLUMNS, ") ", _DECIDE]),
+        ),
+    )
     for label, sql in _STEPS
 ]
 
@@ -680,7 +705,7 @@ def generate_workspace(
     maintaining them row by row."""
     made = _small_objects(name=name, tz=tz, contacts=contacts, user=user, now=now)
     params: dict[str, Any] = {
-        **made["params"], "n": contacts, "orders": orders,
+        **made["params"], "n": contacts, "orders": orders, "order": None,
         **{f"r_{k}": v for k, v in REASONS.items()},
     }  # fmt: skip
     with db.cursor() as cur:
@@ -737,9 +762,7 @@ def generate_workspace(
     return made["workspace"]
 
 
-def generate(
-    pg: str, scale: float, now: datetime, seed: float
-) -> tuple[Any, Any, dict[str, float]]:
+def generate(scale: float, now: datetime, seed: float) -> tuple[Any, Any, dict[str, float]]:
     """Every workspace, their rollups, and what it cost. Returns (big workspace, its owner,
     the figures)."""
     from chatsparks.users.models import User
@@ -748,7 +771,7 @@ def generate(
     user = User.objects.create_user(email=OWNER_EMAIL, password=secrets.token_urlsafe(16))
     contacts, orders = round(1_000_000 * scale), round(100_000 * scale)
     small = max(200, round(10_000 * scale))
-    with psycopg.connect(f"{pg}/{DATABASE}") as db:
+    with psycopg.connect(os.environ["DATABASE_URL"]) as db:
         db.execute("SET synchronous_commit = off")
         db.execute("SET work_mem = '256MB'")
         db.execute("SET maintenance_work_mem = '512MB'")
@@ -863,17 +886,11 @@ def _facts(attribution: Any) -> tuple[Any, ...]:
 
 
 def _shape(sql: str) -> str:
-    """A query's kind, for adding up where the time goes."""
+    """A query's kind ("SELECT analytics_dailystat"), for naming the slowest of a page."""
     head = re.match(r"\s*(\w+)", sql)
     verb = head.group(1).upper() if head else "?"
-    table = re.search(r'(?:FROM|INTO|UPDATE)\s+"(\w+)"', sql)
-    where = sql.partition(" WHERE ")[2]
-    extra = ""
-    if '"shop_buyer_id" =' in where:
-        extra = " by shop_buyer_id"
-    elif "FOR UPDATE" in where:
-        extra = " FOR UPDATE"
-    return f"{verb} {table.group(1) if table else ''}{extra}".strip()
+    table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql)
+    return f"{verb} {table.group(1) if table else ''}".strip()
 
 
 def time_matching(sample: dict[str, list[int]], *, capture: int) -> dict[str, Any]:
@@ -906,30 +923,49 @@ def time_matching(sample: dict[str, list[int]], *, capture: int) -> dict[str, An
         if _facts(attribution) != expected[pk]:
             disagree.append((pk, expected[pk], _facts(attribution)))
     queries: dict[str, list[int]] = defaultdict(list)
-    shapes: dict[str, list[float]] = defaultdict(list)
-    statements: dict[str, str] = {}
-    walls: list[float] = []
     for kind, ids in sample.items():
         for pk in ids[:capture]:
             with capturing(connection) as captured:
-                start = time.perf_counter()
                 order_match(order=orders[pk])
-                walls.append(time.perf_counter() - start)
             queries[kind].append(len(captured.captured_queries))
-            for query in captured.captured_queries:
-                shape = _shape(query["sql"])
-                shapes[shape].append(float(query["time"]))
-                if kind == "attributed":
-                    statements.setdefault(shape, query["sql"])
     return {
         "times": dict(times),
         "queries": dict(queries),
-        "shapes": dict(shapes),
-        "statements": statements,
-        "walls": walls,
         "disagree": disagree,
         "checked": len(mixed),
     }
+
+
+def time_bare_match(workspace: Any, sample: dict[str, list[int]], *, prepared: bool) -> list[float]:
+    """The baseline: ``BARE_MATCH`` (decide and write in one statement) and COMMIT per order;
+    planned at every call like any query Django sends (client-side binding), or prepared once
+    on the server. Each result is checked like ``order_match``'s. Returns seconds per order."""
+    import random
+
+    from django.utils import timezone
+
+    from attribution.models import Attribution
+
+    params = {"ws": workspace.pk, **{f"r_{k}": v for k, v in REASONS.items()}}
+    ids = [i for v in sample.values() for i in v]
+    expected = {a.order_id: _facts(a) for a in Attribution.unscoped.filter(order_id__in=ids)}
+    random.Random(8).shuffle(ids)
+    factory = psycopg.Cursor if prepared else psycopg.ClientCursor
+    times = []
+    with psycopg.connect(os.environ["DATABASE_URL"], cursor_factory=factory) as db:
+        cursor = db.cursor()
+        for n, pk in enumerate([*ids[:50], *ids]):
+            start = time.perf_counter()
+            cursor.execute(
+                BARE_MATCH, {**params, "order": pk, "now": timezone.now()}, prepare=prepared
+            )
+            db.commit()
+            if n >= 50:
+                times.append(time.perf_counter() - start)
+    found = {a.order_id: _facts(a) for a in Attribution.unscoped.filter(order_id__in=ids)}
+    disagree = [pk for pk in ids if found[pk] != expected[pk]]
+    assert not disagree, f"the bare match disagrees on orders {disagree[:10]}"
+    return times
 
 
 def order_data(order: Any, external_id: str) -> dict[str, Any]:
@@ -990,12 +1026,65 @@ def time_order_store(sample: dict[str, list[int]], *, per_kind: int, tag: str) -
     return {"times": dict(times), "queries": queries, "same": same, "total": total}
 
 
-def explain(sql: str) -> str:
-    from django.db import connection
+def _statement_params(order: Any) -> dict[str, dict[str, Any]]:
+    """Each of ``attribution.matching``'s two reads, with the parameters it takes for ``order``."""
+    from attribution import matching
 
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    ordered_at = order.created_at_platform
+    return {
+        "the order, locked, with its attribution, buyer and SKUs": {
+            "sql": matching._ORDER_FACTS,
+            "params": {"order": order.pk, "workspace": order.workspace_id},
+        },
+        "the buyer's shop links with their runs and comments": {
+            "sql": matching._SHOP_LINKS,
+            "params": {
+                "workspace": order.workspace_id,
+                "buyer": order.buyer_user_id,
+                "since": ordered_at - matching.WINDOW,
+                "until": ordered_at,
+            },
+        },
+    }
+
+
+def statement_costs(sample: dict[str, list[int]], per_kind: int) -> tuple[list[str], list[str]]:
+    """Planning and execution time of matching's two reads, from EXPLAIN ANALYZE over
+    ``per_kind`` orders of each kind: why they are prepared once per connection. Returns the
+    table and one attributed order's plans."""
+    from django.db import connection, transaction
+
+    from attribution.models import Order
+
+    costs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    plans: list[str] = []
+    ids = [pk for kind in sample for pk in sample[kind][:per_kind]]
+    orders = Order.unscoped.in_bulk(ids)
+    for pk in ids:
+        for label, statement in _statement_params(orders[pk]).items():
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "EXPLAIN (ANALYZE, FORMAT JSON) " + statement["sql"], statement["params"]
+                )
+                found = cursor.fetchone()[0][0]
+            costs[label].append((found["Planning Time"], found["Execution Time"]))
+    first = orders[sample["attributed"][0]]
+    for label, statement in _statement_params(first).items():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE) " + statement["sql"], statement["params"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plans.append(f"{label}:\n```\n{plan}\n```")
+    table = [
+        "",
+        "| read (EXPLAIN ANALYZE, not prepared) | n | planning ms, mean | execution ms, mean |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, values in costs.items():
+        table.append(
+            f"| {label} | {len(values)} | {statistics.mean(v[0] for v in values):.3f} | "
+            f"{statistics.mean(v[1] for v in values):.3f} |"
+        )
+    return table, plans
 
 
 def matching_table(title: str, result: dict[str, Any]) -> list[str]:
@@ -1022,29 +1111,6 @@ def matching_table(title: str, result: dict[str, Any]) -> list[str]:
         f"{pct(everything, 0.5):.2f} | {pct(everything, 0.95):.2f} | "
         f"{pct(everything, 0.99):.2f} | "
         f"{statistics.mean(all_queries) if all_queries else 0:.1f} |"
-    )
-    return lines
-
-
-def shapes_table(result: dict[str, Any]) -> list[str]:
-    calls = sum(len(v) for v in result["queries"].values())
-    lines = [
-        "",
-        "| query (order_match, capture pass) | per order | mean ms | share of SQL time |",
-        "|---|---:|---:|---:|",
-    ]
-    total = sum(sum(v) for v in result["shapes"].values()) or 1
-    for shape, values in sorted(result["shapes"].items(), key=lambda kv: -sum(kv[1])):
-        lines.append(
-            f"| `{shape}` | {len(values) / max(calls, 1):.2f} | "
-            f"{statistics.mean(values) * 1000:.2f} | {sum(values) / total:.0%} |"
-        )
-    wall = sum(result["walls"]) or 1
-    lines.append(
-        f"\nIn that pass {total / max(calls, 1) * 1000:.2f} ms of the "
-        f"{wall / max(calls, 1) * 1000:.2f} ms per order is spent executing SQL (round trips "
-        f"included; {total / wall:.0%}); the rest is Python: building and compiling the ORM "
-        "queries, making model instances, CaptureQueriesContext's own bookkeeping."
     )
     return lines
 
@@ -1278,8 +1344,6 @@ def measure(
             f"for 91 days: {costs['rollup_mean'] * 1000:.0f} ms a day on average, "
             f"{costs['rollup_max'] * 1000:.0f} ms at most."
         )
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {WHAT_IF_INDEX}")
     sample = sample_orders(big, args.sample)
     capture = max(25, args.sample // 20)
     tag = datetime.now(UTC).strftime("%H%M%S")
@@ -1288,8 +1352,20 @@ def measure(
     say("timing order_store")
     stored = time_order_store(sample, per_kind=args.store, tag=tag + "1")
     section("matching")
-    print("\n".join(matching_table("order_match, as the product is", as_is)))
-    print("\n".join(shapes_table(as_is)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes "
+            "WHERE tablename IN ('inbox_contact', 'inbox_message') GROUP BY tablename"
+        )
+        for table, definitions in cursor.fetchall():
+            short = re.sub(
+                r"CREATE (?:UNIQUE )?INDEX (\S+) ON \S+ USING btree ", r"\1 ", definitions
+            )
+            print(f"Indexes on {table} as migrated: {short}\n")
+    print("\n".join(matching_table("order_match", as_is)))
+    say("explaining matching's reads")
+    costs_table, plans = statement_costs(sample, per_kind=max(10, args.sample // 40))
+    print("\n".join(costs_table))
     print(
         f"\nChecked {as_is['checked']} calls against the generated attributions: "
         f"{len(as_is['disagree'])} disagree."
@@ -1302,39 +1378,26 @@ def measure(
         "queries | same outcome as its source |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    print("\n".join([*store_head, *store_table("as the product is", stored)]))
+    print("\n".join([*store_head, *store_table("as migrated", stored)]))
+    say("timing the bare match")
+    print(
+        "\n| bare match: the same rules and write in one SQL statement, then COMMIT | n | "
+        "mean ms | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|"
+    )
+    for label, prepared in (
+        ("planned at each call (client-side binding, as Django sends queries)", False),
+        ("prepared once (server-side)", True),
+    ):
+        ms = [t * 1000 for t in time_bare_match(big, sample, prepared=prepared)]
+        print(
+            f"| {label} | {len(ms)} | {statistics.mean(ms):.2f} | {pct(ms, 0.5):.2f} | "
+            f"{pct(ms, 0.95):.2f} | {pct(ms, 0.99):.2f} |"
+        )
+    print("\nBoth agree with the stored attributions on every order.")
     print("\n".join(floor_costs(big)))
     print(f"\n({load()} after matching)")
-    plans = {
-        shape: explain(sql)
-        for shape, sql in as_is["statements"].items()
-        if "by shop_buyer_id" in shape
-    }
-    if not args.no_what_if:
-        say(f"what if: {WHAT_IF_SQL}")
-        with connection.cursor() as cursor:
-            cursor.execute(WHAT_IF_SQL)
-            cursor.execute("ANALYZE inbox_contact")
-        indexed = time_matching(sample, capture=capture)
-        stored_indexed = time_order_store(sample, per_kind=args.store, tag=tag + "2")
-        section(f"matching with `{WHAT_IF_SQL}`")
-        print("\n".join(matching_table("order_match, with the index", indexed)))
-        print("\n".join(shapes_table(indexed)))
-        print(f"\n{len(indexed['disagree'])} of {indexed['checked']} disagree.")
-        print("\n".join([*store_head, *store_table("with the index", stored_indexed)]))
-        indexed_plans = {
-            shape: explain(sql)
-            for shape, sql in indexed["statements"].items()
-            if "by shop_buyer_id" in shape
-        }
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP INDEX {WHAT_IF_INDEX}")
-    section("EXPLAIN ANALYZE, one attributed order")
-    for shape, plan in plans.items():
-        print(f"`{shape}`, as is:\n```\n{plan}\n```")
-        if not args.no_what_if:
-            print(f"`{shape}`, with the index:\n```\n{indexed_plans.get(shape, '')}\n```")
-        print(f"SQL: `{as_is['statements'][shape]}`\n")
+    section("EXPLAIN ANALYZE of matching's reads, one attributed order")
+    print("\n\n".join(plans))
     say("timing the analytics pages")
     section(f"analytics pages, Django test Client in-process (median of {args.runs})")
     lines, session = time_pages_in_process(user, big, args.runs)
@@ -1353,24 +1416,24 @@ def main() -> None:
     parser.add_argument("--store", type=int, default=125, help="order_store calls per kind")
     parser.add_argument("--runs", type=int, default=10, help="timed requests per page")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default=DATABASE, help="created, and dropped unless --keep")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="flushed")
     parser.add_argument("--seed", type=float, default=0.42)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="use the database --keep left")
     parser.add_argument("--no-http", action="store_true")
-    parser.add_argument("--no-what-if", action="store_true")
     args = parser.parse_args()
 
-    env = environment(args.pg, args.redis)
+    env = environment(args.pg, args.database, args.redis)
     os.environ.update(env)
     import django
     import redis
 
     broker = redis.Redis.from_url(args.redis)
     broker.flushdb()
-    reuse = args.reuse and database_exists(args.pg)
+    reuse = args.reuse and database_exists(args.pg, args.database)
     if not reuse:
-        fresh_database(args.pg)
+        fresh_database(args.pg, args.database)
     django.setup()
     from django.core.management import call_command
     from django.utils import timezone
@@ -1381,6 +1444,7 @@ def main() -> None:
     try:
         costs: dict[str, float] = {}
         if reuse:
+            call_command("migrate", verbosity=0)  # migrations added since it was generated
             user = User.objects.get(email=OWNER_EMAIL)
             big = Workspace.objects.get(name="Glow Beauty (bench)")
             say("reusing the generated database")
@@ -1389,7 +1453,7 @@ def main() -> None:
             call_command("migrate", verbosity=0)
             say(f"migrated in {watch}")
             now = timezone.now().replace(microsecond=0)
-            big, user, costs = generate(args.pg, args.scale, now, args.seed)
+            big, user, costs = generate(args.scale, now, args.seed)
         measure(args, big, user, env, costs)
     finally:
         from django.db import connections
@@ -1397,7 +1461,7 @@ def main() -> None:
         connections.close_all()
         broker.flushdb()
         if not args.keep:
-            drop_database(args.pg)
+            drop_database(args.pg, args.database)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,12 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's own queries bind on the client and are never prepared; a few hot statements (order
+# matching) ask psycopg to prepare them, which a threshold of None forbids. Behind a
+# transaction-mode pooler without prepared-statement support, set DB_PREPARED_STATEMENTS=false.
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
