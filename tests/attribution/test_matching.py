@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from attribution import orders, services
+from attribution import matching, orders, services
 from attribution.models import Attribution, Order
 from flows.models import Flow, FlowVersion, Run
 from inbox import hooks
@@ -217,6 +217,36 @@ def test_the_same_order_five_times_is_one_attribution(shop: Shop) -> None:
     assert Order.objects.for_workspace(shop.workspace).count() == 1
     assert Attribution.objects.for_workspace(shop.workspace).count() == 1
     assert shop.attribution().revenue == Decimal("24.99")
+
+
+def test_matching_again_with_nothing_new_writes_nothing(
+    shop: Shop, django_assert_num_queries: Any
+) -> None:
+    linked(shop)
+    shop.link(SERUM)
+    order = shop.order(SERUM)
+    before = shop.attribution().matched_at
+
+    # BEGIN, the locked order with what it needs, the buyer's links, COMMIT: no write.
+    with django_assert_num_queries(4):
+        again = matching.order_match(order=order)
+
+    assert (again.outcome, again.matched_at) == ("attributed", before)
+    assert shop.attribution().matched_at == before
+
+
+def test_a_run_id_that_is_not_a_number_credits_no_run(shop: Shop) -> None:
+    linked(shop)
+    link = shop.link(SERUM)
+    link.payload = {**link.payload, "run": "12; DROP TABLE flows_run"}
+    link.save(update_fields=["payload"])
+
+    shop.order(SERUM)
+
+    a = shop.attribution()
+    assert (a.outcome, a.link_message, a.run, a.comment, a.block_id) == (
+        "attributed", link, None, None, "card",
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("sequence", list(itertools.permutations(["link", "buyer", "order"])))
