@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inbox import dm, hooks, selectors
+from inbox import dm, hooks, routing, selectors
 from inbox.models import (
     Comment,
     Contact,
@@ -184,6 +184,7 @@ def message_record(*, connection: Connection, data: dict[str, Any], inbound: boo
             update_fields=["last_inbound_at", "outbound_since_inbound", "last_message_at", "state"]
         )
         if inbound:
+            routing.message_route(message=message, conversation=conversation)
             hooks.message_received(message)
     return "message stored"
 

@@ -33,7 +33,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from inbox import dm, hooks, selectors, services
+from inbox import dm, hooks, routing, selectors, services
 from inbox.models import Contact, Conversation, Message, ShopChatSettings, ShopChatStatus
 from integrations import tokens
 from integrations.clients.errors import PlatformError, Rejected
@@ -209,6 +209,7 @@ def _message_store(
             return NOTICE_STORED
         _buyer_wrote(locked, sent_at)
         if _live(message, live_since):
+            routing.message_route(message=stored, conversation=locked)
             hooks.message_received(stored)
     return MESSAGE_STORED
 
