@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("flows.urls")),
     path("", include("attribution.urls")),
     path("", include("helpdesk.urls")),
+    path("", include("support.urls")),
     path("", include("analytics.urls")),
     path("", include("chatsparks.workspaces.urls")),
     path("", include("chatsparks.dashboard.urls")),

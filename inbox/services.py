@@ -167,11 +167,16 @@ def message_record(*, connection: Connection, data: dict[str, Any], inbound: boo
         )
         if not created:
             return "message already known"
+        # An answer to a question asked outside any flow (a rating) reopens nothing.
+        claimed = inbound and hooks.inbound_claimed(message)
         if inbound:
             # Each message from the contact opens a new messaging window.
             conversation.last_inbound_at = max(conversation.last_inbound_at or sent_at, sent_at)
             conversation.outbound_since_inbound = 0
-            if conversation.state in (Conversation.State.CLOSED, Conversation.State.WAITING):
+            if not claimed and conversation.state in (
+                Conversation.State.CLOSED,
+                Conversation.State.WAITING,
+            ):
                 # Writing again reopens it; who answers is the flows' call (hook below).
                 conversation.state = (
                     Conversation.State.HUMAN if conversation.assignee_id else Conversation.State.BOT
@@ -183,7 +188,7 @@ def message_record(*, connection: Connection, data: dict[str, Any], inbound: boo
         conversation.save(
             update_fields=["last_inbound_at", "outbound_since_inbound", "last_message_at", "state"]
         )
-        if inbound:
+        if inbound and not claimed:
             routing.message_route(message=message, conversation=conversation)
             hooks.message_received(message)
     return "message stored"

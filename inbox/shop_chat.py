@@ -207,23 +207,26 @@ def _message_store(
             return "message already known"
         if direction != Message.Direction.INBOUND:
             return NOTICE_STORED
-        _buyer_wrote(locked, sent_at)
-        if _live(message, live_since):
+        # An answer to a question asked outside any flow (a rating) reopens nothing.
+        claimed = hooks.inbound_claimed(stored)
+        _buyer_wrote(locked, sent_at, reopen=not claimed)
+        if not claimed and _live(message, live_since):
             routing.message_route(message=stored, conversation=locked)
             hooks.message_received(stored)
     return MESSAGE_STORED
 
 
-def _buyer_wrote(conversation: Conversation, sent_at: datetime) -> None:
+def _buyer_wrote(conversation: Conversation, sent_at: datetime, *, reopen: bool = True) -> None:
     """Under the caller's lock. A buyer who wrote in the last 30 days may be answered (TikTok's
     first rule); a message within TikTok's 7 days to answer puts the conversation with a
-    person, an older one is history and changes nobody's work."""
+    person (unless ``reopen`` is off: a claimed answer such as a rating), an older one is
+    history and changes nobody's work."""
     conversation.last_inbound_at = max(conversation.last_inbound_at or sent_at, sent_at)
     conversation.last_message_at = max(conversation.last_message_at or sent_at, sent_at)
     conversation.outbound_since_inbound = 0
     fields = ["last_inbound_at", "last_message_at", "outbound_since_inbound"]
     recent = timezone.now() - sent_at < REPLY_WINDOW
-    if recent and conversation.state != Conversation.State.HUMAN:
+    if reopen and recent and conversation.state != Conversation.State.HUMAN:
         from_bot = conversation.state in (Conversation.State.BOT, Conversation.State.WAITING)
         conversation.state = Conversation.State.HUMAN
         if not conversation.assignee_id:

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "flows",
     "attribution",
     "helpdesk",
+    "support",
     "analytics",
 ]
 

@@ -23,6 +23,22 @@
     }
   });
 
+  // Forms with data-submit-once send one request however often they are clicked: a second
+  // submit is dropped and the button shows it is on its way (the server also refuses twice).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.dataset || !("submitOnce" in form.dataset) || event.defaultPrevented) return;
+    if (form.dataset.submitted) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitted = "1";
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.setAttribute("aria-disabled", "true");
+      button.classList.add("is-busy");
+    });
+  });
+
   // Disclosure menus (workspace switcher, mobile menu) close on Escape or a click elsewhere.
   function openMenus() {
     return document.querySelectorAll("details.switcher[open], details.menu-toggle[open]");
