@@ -5,6 +5,8 @@ from inbox.models import (
     Contact,
     Conversation,
     Message,
+    RoutingApplication,
+    RoutingRule,
     SavedReply,
     Send,
     ShopChatSettings,
@@ -77,3 +79,32 @@ class ShopChatSettingsAdmin(admin.ModelAdmin):
     search_fields = ("workspace__public_id", "connection__external_id")
     list_select_related = ("connection", "workspace", "updated_by")
     readonly_fields = ("workspace", "connection", "bot_enabled", "synced_at", "updated_by")
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """The workspace's routing rules, in order; the workspace edits them (assignees must be its
+    members, accounts its own), support reads them."""
+
+    list_display = ("name", "workspace", "position", "is_active", "combine", "assignee")
+    list_filter = ("is_active", "combine")
+    search_fields = ("name", "workspace__public_id")
+    list_select_related = ("workspace", "assignee")
+    ordering = ("workspace", "position", "id")
+    readonly_fields = (
+        "workspace", "name", "is_active", "position", "combine", "connections", "message_types",
+        "keywords", "contact_tags", "field_name", "field_value", "add_tag", "assignee",
+        "created_at", "updated_at",
+    )  # fmt: skip
+
+
+@admin.register(RoutingApplication)
+class RoutingApplicationAdmin(admin.ModelAdmin):
+    """What each rule did on which message: why a conversation was tagged or assigned."""
+
+    list_display = ("applied_at", "workspace", "rule_name", "conversation", "changes")
+    search_fields = ("rule_name", "workspace__public_id")
+    list_select_related = ("workspace", "conversation__contact")
+    readonly_fields = (
+        "workspace", "rule", "rule_name", "conversation", "message", "changes", "applied_at",
+    )  # fmt: skip

@@ -56,6 +56,7 @@ _SHOP_TYPES = {
     "COUPON_CARD": RoutingRule.MessageType.COUPON_CARD,
 }
 POSITION_STEP = 10
+KEYWORD_MAX, TAG_MAX = 100, 50
 PANEL_SIZE = 10
 
 NO_CONDITION = "Choose at least one condition: an account, a message type, a keyword or a tag."
@@ -328,6 +329,10 @@ def _checked(workspace: Workspace, data: RuleData) -> tuple[list[Connection], Us
         assignee = routing_assignee_choices(workspace=workspace).filter(pk=data.assignee_id).first()
         if assignee is None:
             errors["assignee"] = ["Assign to a member of this workspace."]
+    if any(len(word) > KEYWORD_MAX for word in data.keywords):
+        errors["keywords"] = [f"A keyword has at most {KEYWORD_MAX} characters."]
+    if any(len(tag) > TAG_MAX for tag in data.contact_tags):
+        errors["contact_tags"] = [f"A tag has at most {TAG_MAX} characters."]
     if not data.name.strip():
         errors["name"] = ["Give the rule a name."]
     if data.field_value and not data.field_name:

@@ -7,9 +7,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inbox import dm, selectors
+from inbox import dm, routing, selectors
 from inbox.api.selectors import member_user_ids
-from inbox.models import Contact, Conversation, Message, SavedReply, Send
+from inbox.models import Contact, Conversation, Message, RoutingRule, SavedReply, Send
 
 REPLY_TEXT_MAX = 6000
 NOTE_TEXT_MAX = 6000
@@ -269,3 +269,48 @@ class NoteSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(read_only=True)
+
+
+class RoutingSourceSerializer(serializers.Serializer):
+    """An account a routing rule listens to: a TikTok account's DMs or a TikTok Shop's chat."""
+
+    id = serializers.IntegerField(read_only=True)
+    provider = serializers.CharField(read_only=True)
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, connection: Any) -> str:
+        return routing.source_label(connection)
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    """A routing rule as it runs: conditions (an empty one is not asked), actions, and
+    whether its assignee is still a member (a rule naming someone who left assigns nobody)."""
+
+    connections = RoutingSourceSerializer(many=True, read_only=True)
+    message_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=RoutingRule.MessageType.choices), read_only=True
+    )
+    keywords = serializers.ListField(child=serializers.CharField(), read_only=True)
+    contact_tags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    assignee = TeammateSerializer(read_only=True, allow_null=True)
+    assignee_is_member = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = RoutingRule
+        fields = (
+            "id",
+            "name",
+            "is_active",
+            "position",
+            "combine",
+            "connections",
+            "message_types",
+            "keywords",
+            "contact_tags",
+            "field_name",
+            "field_value",
+            "add_tag",
+            "assignee",
+            "assignee_is_member",
+        )
+        read_only_fields = fields

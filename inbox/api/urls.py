@@ -48,4 +48,9 @@ urlpatterns = [
         views.SavedReplyListView.as_view(),
         name="api-inbox-saved-replies",
     ),
+    path(
+        _base + "routing-rules/",
+        views.RoutingRuleListView.as_view(),
+        name="api-inbox-routing-rules",
+    ),
 ]

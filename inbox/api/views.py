@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from chatsparks.workspaces.api.base import WorkspaceScopedAPIView
 from chatsparks.workspaces.roles import Permission
-from inbox import selectors, services
+from inbox import routing, selectors, services
 from inbox.api import selectors as api_selectors
 from inbox.api.serializers import (
     AssignSerializer,
@@ -34,10 +34,11 @@ from inbox.api.serializers import (
     MessageSerializer,
     NoteSerializer,
     ReplySerializer,
+    RoutingRuleSerializer,
     SavedReplyFilterSerializer,
     SavedReplySerializer,
 )
-from inbox.models import Contact, Conversation, SavedReply
+from inbox.models import Contact, Conversation, RoutingRule, SavedReply
 
 _TAGS = ["inbox"]
 _READ = {"GET": Permission.USE_INBOX}
@@ -331,3 +332,19 @@ class SavedReplyListView(WorkspaceScopedAPIView, ListAPIView):
         return api_selectors.saved_reply_list_search(
             workspace=self.workspace, search=filters.validated_data.get("q", "")
         )
+
+
+class RoutingRuleListView(WorkspaceScopedAPIView, ListAPIView):
+    """The workspace's routing rules in the order they run (first first), active or paused.
+    Read-only here: owners and admins edit them under Inbox settings → Routing rules."""
+
+    serializer_class = RoutingRuleSerializer
+    pagination_class = _LongPages
+    permissions_by_method = _READ
+
+    @extend_schema(operation_id="inbox_routing_rules_list", tags=_TAGS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[RoutingRule]:
+        return routing.routing_rule_list(workspace=self.workspace)

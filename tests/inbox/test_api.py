@@ -740,6 +740,7 @@ def test_the_schema_documents_every_inbox_endpoint(client: Client) -> None:
         one + "notes/",
         base + "contacts/",
         base + "saved-replies/",
+        base + "routing-rules/",
     }
     assert set(paths[one + "reply/"]["post"]["responses"]) == {"201", "400", "404", "409"}
     assert {p["name"] for p in paths[base + "conversations/"]["get"]["parameters"]} == {
