@@ -1,12 +1,15 @@
-"""Reads for Analytics → Customer service: how TikTok Shop buyers are answered, per Shop account
-and per teammate, over a date range. Read from the messages themselves (not the daily
-rollups), in one SQL query with window functions, plus a lookup of the accounts and teammates.
+"""Reads for Analytics → Customer service: how TikTok Shop buyers are answered and how they
+rate it, per Shop account and per teammate, over a date range. Read from the messages
+themselves (not the daily rollups), in one SQL query with window functions, plus one over the
+rating requests and a lookup of the accounts and teammates.
 
 What each figure counts (the page says the same):
 
 - Only TikTok Shop chat conversations count, and in them only messages between the buyer and
   the shop: buyer messages (``direction = "in"``) and our messages (``"out"``); internal notes
-  and system notes are not messages here.
+  and system notes are not messages here, nor are a rating request and the buyer's rating
+  (``csat_request`` / ``csat_rating`` in the message's payload, see ``support.services``): a
+  rating request answers nobody, and a rating is not a buyer waiting for an answer.
 - A **session** is a run of messages in one conversation with no gap of more than 24 hours. It
   starts with a buyer message that has no message before it in the conversation within the
   previous 24 hours (our own messages never start a session). A session counts in the range of
@@ -14,25 +17,35 @@ What each figure counts (the page says the same):
 - A **waiting stretch** starts at a buyer message that follows one of our messages or starts a
   session; the buyer's further messages before our answer belong to the same stretch. It
   counts on the day of that buyer message.
-- A stretch's **response** is the next message we send in the conversation, whenever it comes;
-  its **response time** is the calendar time from the stretch's first buyer message to it.
-  Working hours are not configured yet, so nights and weekends count too.
+- A stretch's **response** is the next message we send in the conversation, whenever it comes.
+  Its **response time** is the time from the stretch's first buyer message to it: calendar
+  time, or, when the workspace counts in working hours (``support.models.WorkingDay``,
+  switched on), only the part of it within the team's hours on each day it spans, wall-clock
+  hours in the workspace's time zone (a buyer message at 22:00 answered at 09:05 next morning,
+  with hours from 09:00, took 5 minutes; one answered outside hours within them took 0).
 - **First response** is the response to a session's first stretch, i.e. from the session's
   first buyer message to our first message after it. **All responses** covers every stretch.
   Median and 90th percentile (PostgreSQL ``percentile_cont``, interpolated) are over the
   stretches answered so far; unanswered ones have no time.
-- **Response rate** is the share of stretches answered within 24 hours.
+- **Response rate** is the share of stretches answered within 24 hours of calendar time,
+  whatever the working hours: it is TikTok Shop's own KPI (tiktok-wire.md §4.1).
 - **Per teammate**, a response belongs to the author of the answering message; answers without
   a teammate (the bot, the API, the TikTok Shop app) are grouped as "Automation". A session
   belongs to whoever gave its first response, and a teammate's response rate is the share of
   their own responses that came within 24 hours (an unanswered stretch has nobody to count
   against).
-- **Customer satisfaction** is not measured: rating requests are not available yet.
+- **Customer satisfaction** is the share of ratings of 4 or 5 among the ratings received
+  (``support.models.RatingRequest``), beside the number of requests sent and ratings
+  received. A request belongs to the session that was open when it was sent and counts on
+  that session's day; per Shop account by the conversation's account, per teammate by whoever
+  closed the conversation and asked.
+- **Day by day** (the charts): per day, the sessions that started and the median first
+  response time of their stretches, as above.
 """
 
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection as db
@@ -41,8 +54,12 @@ from analytics.selectors import Period
 from chatsparks.users.models import User
 from chatsparks.workspaces.models import Workspace
 from integrations.models import Connection, Provider
+from support import selectors as support_selectors
+from support.selectors import Hours
+from support.services import SATISFIED_FROM
 
 AUTOMATION = -1  # the responder key of answers no teammate wrote
+REMOVED = 0  # the requester key of rating requests whose teammate was removed
 SESSION_GAP = timedelta(hours=24)
 ANSWER_WITHIN = timedelta(hours=24)
 
@@ -52,8 +69,11 @@ ANSWER_WITHIN = timedelta(hours=24)
 #   messages so far, per conversation in (sent_at, id) order;
 #   ``stretches``: the buyer messages in the range that start a waiting stretch;
 #   the answer to a stretch is our message numbered one more than the count at its start.
-# Then everything is added up three ways at once: the whole workspace, each Shop account and
-# each responder (GROUPING SETS).
+#   With working hours on, ``busy`` adds up, for each local day the wait spans (a handful of
+#   rows: generate_series over its days, joined to that weekday's hours), the overlap of the
+#   wait with the day's opening hours, converted to instants in the workspace's zone.
+# Then everything is added up four ways at once: the whole workspace, each Shop account, each
+# responder and each day (GROUPING SETS).
 _SQL = """
 WITH ordered AS (
     SELECT m.id, m.conversation_id, c.connection_id, m.direction, m.author_id, m.sent_at,
@@ -66,35 +86,64 @@ WITH ordered AS (
        AND c.channel = 'shop_chat'
        AND m.direction IN ('in', 'out')
        AND m.kind NOT IN ('system', 'note')
+       AND NOT (m.payload ?| ARRAY['csat_request', 'csat_rating'])
        AND m.sent_at >= %(since)s
     WINDOW w AS (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.id
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 stretches AS (
     SELECT s.connection_id,
+           (s.sent_at AT TIME ZONE %(tz)s)::date AS day,
            (s.prev_at IS NULL OR s.sent_at - s.prev_at > %(gap)s) AS opens_session,
            EXTRACT(EPOCH FROM a.sent_at - s.sent_at)::float8 AS wait,
+           CASE WHEN a.id IS NULL THEN NULL
+                WHEN %(hours_on)s THEN COALESCE(busy.seconds, 0)
+                ELSE EXTRACT(EPOCH FROM a.sent_at - s.sent_at)::float8 END AS response,
            CASE WHEN a.id IS NULL THEN NULL ELSE COALESCE(a.author_id, %(automation)s) END
                AS responder
       FROM ordered s
       LEFT JOIN ordered a
         ON a.conversation_id = s.conversation_id AND a.direction = 'out' AND a.outs = s.outs + 1
+      LEFT JOIN LATERAL (
+          SELECT SUM(GREATEST(EXTRACT(EPOCH FROM
+                     LEAST(a.sent_at, (d.day + h.closes) AT TIME ZONE %(tz)s)
+                     - GREATEST(s.sent_at, (d.day + h.opens) AT TIME ZONE %(tz)s)), 0))::float8
+                     AS seconds
+            FROM generate_series((s.sent_at AT TIME ZONE %(tz)s)::date::timestamp,
+                                 (a.sent_at AT TIME ZONE %(tz)s)::date::timestamp,
+                                 interval '1 day') AS d(day)
+            JOIN support_workingday h
+              ON h.workspace_id = %(ws)s AND h.weekday = EXTRACT(ISODOW FROM d.day)
+           WHERE %(hours_on)s AND a.id IS NOT NULL
+      ) busy ON TRUE
      WHERE s.direction = 'in'
        AND s.sent_at >= %(start)s AND s.sent_at < %(end)s
        AND (s.prev_at IS NULL OR s.prev_direction = 'out' OR s.sent_at - s.prev_at > %(gap)s)
 )
 SELECT GROUPING(connection_id) AS by_account_off, GROUPING(responder) AS by_responder_off,
-       connection_id, responder,
+       GROUPING(day) AS by_day_off, connection_id, responder, day,
        COUNT(*) FILTER (WHERE opens_session) AS sessions,
-       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY wait) FILTER (WHERE opens_session),
-       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY wait) FILTER (WHERE opens_session),
-       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY wait),
-       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY wait),
+       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY response) FILTER (WHERE opens_session),
+       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY response) FILTER (WHERE opens_session),
+       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY response),
+       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY response),
        COUNT(*) AS stretches,
        COUNT(wait) AS answered,
        COUNT(*) FILTER (WHERE wait <= %(within)s) AS answered_in_time
   FROM stretches
- GROUP BY GROUPING SETS ((), (connection_id), (responder))
+ GROUP BY GROUPING SETS ((), (connection_id), (responder), (day))
+"""
+
+# Rating requests of the sessions that started in the range, added up the same ways (by the
+# teammate who asked rather than who answered).
+_RATINGS_SQL = """
+SELECT GROUPING(connection_id), GROUPING(requester), connection_id, requester,
+       COUNT(*), COUNT(rating), COUNT(*) FILTER (WHERE rating >= %(satisfied)s)
+  FROM (SELECT connection_id, rating, COALESCE(requested_by_id, %(removed)s) AS requester
+          FROM support_ratingrequest
+         WHERE workspace_id = %(ws)s
+           AND session_started_at >= %(start)s AND session_started_at < %(end)s) r
+ GROUP BY GROUPING SETS ((), (connection_id), (requester))
 """
 
 
@@ -114,6 +163,9 @@ class ServiceFigures:
     answered_in_time: int = 0  # within 24 hours
     # Per teammate the rate is over their own answers; otherwise over every waiting stretch.
     rate_base: str = "stretches"
+    ratings_requested: int = 0
+    ratings_received: int = 0
+    ratings_satisfied: int = 0  # 4 or 5
 
     @property
     def response_rate(self) -> float | None:
@@ -124,12 +176,26 @@ class ServiceFigures:
     def unanswered(self) -> int:
         return self.stretches - self.answered
 
+    @property
+    def satisfaction(self) -> float | None:
+        """Customer satisfaction: the share of ratings received that are 4 or 5."""
+        return self.ratings_satisfied / self.ratings_received if self.ratings_received else None
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    day: date
+    sessions: int = 0
+    first_median: float | None = None
+
 
 @dataclass
 class ServiceReport:
     total: ServiceFigures
     accounts: list[ServiceFigures] = field(default_factory=list)
     teammates: list[ServiceFigures] = field(default_factory=list)
+    days: list[DayFigures] = field(default_factory=list)
+    hours: Hours = field(default_factory=Hours)
 
 
 def _bounds(period: Period, tz_name: str) -> tuple[datetime, datetime]:
@@ -140,46 +206,69 @@ def _bounds(period: Period, tz_name: str) -> tuple[datetime, datetime]:
     )
 
 
+def _ms(seconds: float | None) -> float | None:  # interpolation noise off, to the millisecond
+    return None if seconds is None else round(seconds, 3)
+
+
 def _figures(values: tuple[Any, ...], **extra: Any) -> ServiceFigures:
     sessions, first_median, first_p90, all_median, all_p90, stretches, answered, in_time = values
-
-    def ms(seconds: float | None) -> float | None:  # interpolation noise off, to the millisecond
-        return None if seconds is None else round(seconds, 3)
-
     return ServiceFigures(
-        sessions=sessions, first_median=ms(first_median), first_p90=ms(first_p90),
-        all_median=ms(all_median), all_p90=ms(all_p90), stretches=stretches, answered=answered,
+        sessions=sessions, first_median=_ms(first_median), first_p90=_ms(first_p90),
+        all_median=_ms(all_median), all_p90=_ms(all_p90), stretches=stretches, answered=answered,
         answered_in_time=in_time, **extra,
     )  # fmt: skip
 
 
 def service_report(*, workspace: Workspace, period: Period) -> ServiceReport:
-    """Sessions, response times and response rate over ``period`` (days in the workspace's time
-    zone): for the workspace, each of its TikTok Shop accounts (all of them, idle ones too) and
-    each responder, busiest first. Three queries whatever the size of the data."""
+    """Sessions, response times, response rate and customer satisfaction over ``period``
+    (days in the workspace's time zone): for the workspace, each of its TikTok Shop accounts
+    (all of them, idle ones too), each teammate and each day, busiest first. Six queries
+    whatever the size of the data."""
+    hours = support_selectors.working_hours_get(workspace=workspace)
     start, end = _bounds(period, workspace.timezone)
     params: dict[str, Any] = {
         "ws": workspace.pk,
+        "tz": workspace.timezone,
         "since": start - SESSION_GAP,
         "start": start,
         "end": end,
         "gap": SESSION_GAP,
         "within": ANSWER_WITHIN.total_seconds(),
         "automation": AUTOMATION,
+        "hours_on": hours.counting,
+        "satisfied": SATISFIED_FROM,
+        "removed": REMOVED,
     }
     with db.cursor() as cursor:
         cursor.execute(_SQL, params)
         found = cursor.fetchall()
+        cursor.execute(_RATINGS_SQL, params)
+        rated = cursor.fetchall()
     total = ServiceFigures(name="All Shop accounts")
     by_account: dict[int, ServiceFigures] = {}
     by_responder: dict[int, ServiceFigures] = {}
-    for account_off, responder_off, account_id, responder, *values in found:
-        if account_off and responder_off:
+    by_day: dict[date, DayFigures] = {}
+    for account_off, responder_off, day_off, account_id, responder, day, *values in found:
+        if account_off and responder_off and day_off:
             total = _figures(tuple(values), name=total.name)
         elif not account_off:
             by_account[account_id] = _figures(tuple(values), key=account_id)
+        elif not day_off:
+            by_day[day] = DayFigures(day=day, sessions=values[0], first_median=_ms(values[1]))
         elif responder is not None:  # stretches nobody answered belong to no teammate
             by_responder[responder] = _figures(tuple(values), key=responder, rate_base="answered")
+
+    for account_off, requester_off, account_id, requester, asked, received, satisfied in rated:
+        if account_off and requester_off:
+            target = total
+        elif not account_off:
+            target = by_account.setdefault(account_id, ServiceFigures(key=account_id))
+        else:
+            target = by_responder.setdefault(
+                requester, ServiceFigures(key=requester, rate_base="answered")
+            )
+        target.ratings_requested, target.ratings_received = asked, received
+        target.ratings_satisfied = satisfied
 
     accounts = []
     shops = Connection.objects.for_workspace(workspace).filter(provider=Provider.TIKTOK_SHOP)
@@ -192,10 +281,15 @@ def service_report(*, workspace: Workspace, period: Period) -> ServiceReport:
         row.name = f"Account {row.key}"
         accounts.append(row)
 
-    people = User.objects.in_bulk([k for k in by_responder if k != AUTOMATION])
+    people = User.objects.in_bulk([k for k in by_responder if k not in (AUTOMATION, REMOVED)])
     for key, row in by_responder.items():
         user = people.get(key)
         row.name = "Automation" if key == AUTOMATION else user.label if user else "Removed user"
-    teammates = sorted(by_responder.values(), key=lambda r: (-r.answered, r.name.lower()))
+    teammates = sorted(
+        by_responder.values(), key=lambda r: (-r.answered, -r.ratings_requested, r.name.lower())
+    )
     accounts.sort(key=lambda r: (-r.sessions, r.name.lower()))
-    return ServiceReport(total=total, accounts=accounts, teammates=teammates)
+    days = [by_day.get(day) or DayFigures(day=day) for day in period.days]
+    return ServiceReport(
+        total=total, accounts=accounts, teammates=teammates, days=days, hours=hours
+    )

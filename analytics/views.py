@@ -18,6 +18,7 @@ from analytics.selectors import Figures, Period, Step, Table
 from analytics.services import workspace_today
 from chatsparks.workspaces.scope import WorkspaceRequest, workspace_view
 from flows.models import Flow
+from support.selectors import WEEKDAYS
 
 BLOCK_LABELS = {
     "message": "Message",
@@ -391,20 +392,36 @@ def _seconds(value: float | None) -> str:
 
 
 def _service_csv_row(scope: str, row: service.ServiceFigures) -> list[Any]:
-    rate = row.response_rate
+    rate, satisfaction = row.response_rate, row.satisfaction
     return [
-        scope, row.key if row.key is not None and row.key != service.AUTOMATION else "", row.name,
-        row.sessions, _seconds(row.first_median), _seconds(row.first_p90),
+        scope,
+        row.key if row.key is not None and row.key not in (service.AUTOMATION, service.REMOVED)
+        else "",
+        row.name, row.sessions, _seconds(row.first_median), _seconds(row.first_p90),
         _seconds(row.all_median), _seconds(row.all_p90), row.stretches, row.answered,
-        row.answered_in_time, "" if rate is None else f"{rate:.4f}", "",
+        row.answered_in_time, "" if rate is None else f"{rate:.4f}",
+        row.ratings_requested, row.ratings_received, row.ratings_satisfied,
+        "" if satisfaction is None else f"{satisfaction:.4f}",
     ]  # fmt: skip
+
+
+def _service_chart(report: service.ServiceReport) -> dict[str, Any]:
+    """What the charts draw: sessions per day, and the day's median first response in minutes
+    (null on a day nothing was answered: a gap in the line, not a zero)."""
+    return {
+        "days": [d.day.isoformat() for d in report.days],
+        "sessions": [d.sessions for d in report.days],
+        "first_median_minutes": [
+            None if d.first_median is None else round(d.first_median / 60, 1) for d in report.days
+        ],
+    }
 
 
 @workspace_view()
 @require_GET
 def customer_service(request: WorkspaceRequest) -> HttpResponse:
-    """Sessions, response times and response rate of TikTok Shop chat, per Shop account and
-    per teammate (definitions: ``analytics.customer_service``)."""
+    """Sessions, response times, response rate and customer satisfaction of TikTok Shop chat,
+    per Shop account, per teammate and per day (definitions: ``analytics.customer_service``)."""
     period, context = _period(request)
     report = service.service_report(workspace=request.workspace, period=period)
     if _wants_csv(request):
@@ -414,6 +431,7 @@ def customer_service(request: WorkspaceRequest) -> HttpResponse:
             ["scope", "id", "name", "sessions", "first_response_median_seconds",
              "first_response_p90_seconds", "response_median_seconds", "response_p90_seconds",
              "buyer_messages_waiting", "answered", "answered_within_24h", "response_rate",
+             "ratings_requested", "ratings_received", "ratings_4_or_5",
              "customer_satisfaction"],
             [
                 _service_csv_row("total", report.total),
@@ -421,8 +439,18 @@ def customer_service(request: WorkspaceRequest) -> HttpResponse:
                 *(_service_csv_row("teammate", r) for r in report.teammates),
             ],
         )  # fmt: skip
+    hours = report.hours
     return render(
         request,
         "analytics/customer_service.html",
-        {**context, "report": report, "live_figures": True},
+        {
+            **context,
+            "report": report,
+            "live_figures": True,
+            "chart": _service_chart(report),
+            "has_sessions": any(d.sessions for d in report.days),
+            "working_hours": [(name, hours.days.get(weekday)) for weekday, name in WEEKDAYS.items()]
+            if hours.counting
+            else [],
+        },
     )

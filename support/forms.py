@@ -52,7 +52,7 @@ class WorkingHoursForm(forms.Form):
                 continue
             opens, closes = data.get(f"opens_{weekday}"), data.get(f"closes_{weekday}")
             if opens is None or closes is None:
-                self.add_error(f"opens_{weekday}", f"Give {name}'s opening and closing times.")
+                self.add_error(f"opens_{weekday}", f"Give the opening and closing times of {name}.")
             elif not opens < closes:
                 self.add_error(
                     f"closes_{weekday}",

@@ -1,5 +1,6 @@
 // Analytics charts: uPlot (static/vendor/uPlot.iife.min.js) draws the daily figures the page
-// carries as JSON (#analytics-chart-data). The page reads fine without this file: the funnel,
+// carries as JSON (#analytics-chart-data): Overview's activity and revenue, Customer service's
+// sessions and first response times. The page reads fine without this file: the funnel,
 // the tables and "Daily figures" hold every number the charts show.
 (function () {
   "use strict";
@@ -55,6 +56,25 @@
           line("Orders", colors.orders),
         ], [{}, countAxis()]),
         [xs, data.comments, data.dms, data.orders],
+        el
+      );
+    } else if (el.dataset.chart === "sessions") {
+      // Analytics → Customer service: sessions begun each day.
+      chart = new window.uPlot(
+        options(el, [line("Sessions", colors.comments)], [{}, countAxis()]),
+        [xs, data.sessions],
+        el
+      );
+    } else if (el.dataset.chart === "first-response") {
+      // The day's median first response in minutes; a day nothing was answered is a gap.
+      chart = new window.uPlot(
+        options(el, [line("First response, median (min)", colors.dms, "min")], [
+          {},
+          { scale: "min", size: 52, values: function (u, splits) {
+            return splits.map(function (v) { return v.toLocaleString(); });
+          } },
+        ]),
+        [xs, data.first_median_minutes],
         el
       );
     } else {

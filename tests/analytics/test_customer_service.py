@@ -218,7 +218,7 @@ def url(shop: Shop) -> str:
     return reverse("analytics:customer_service", kwargs={"workspace_id": shop.workspace.public_id})
 
 
-def test_the_page_shows_the_figures_the_definitions_and_no_satisfaction(chats: Chats) -> None:
+def test_the_page_shows_the_figures_and_the_definitions(chats: Chats) -> None:
     rival = Shop(name="Rival")
     Chats(rival)
     rival_account = Connection.objects.for_workspace(rival.workspace).filter(provider="tiktok_shop")
@@ -233,8 +233,11 @@ def test_the_page_shows_the_figures_the_definitions_and_no_satisfaction(chats: C
     assert '<strong class="funnel-value" data-figure="first-median">1 h</strong>' in html
     assert '<strong class="funnel-value" data-figure="all-median">30 min</strong>' in html
     assert '<strong class="funnel-value" data-figure="response-rate">67%</strong>' in html
-    assert "rating requests are not available yet" in html
-    assert "working hours are not configured yet" in html
+    assert '<strong class="funnel-value" data-figure="csat">–</strong>' in html
+    assert "0 of 0 ratings were 4 or 5; 0 rating requests sent" in html
+    assert 'data-counting="calendar"' in html
+    assert "Response times are <strong>calendar time</strong>" in html
+    assert "always in calendar time" in html
     assert "no gap over 24 hours" in html
     for name in ("Alice Chan", "Bob Lee", "Automation", "Glow Beauty UK", "Glow Beauty DE"):
         assert name in html
@@ -255,19 +258,19 @@ def test_the_csv_has_a_line_for_the_total_each_account_and_each_responder(chats:
         ["scope", "id", "name", "sessions", "first_response_median_seconds",
          "first_response_p90_seconds", "response_median_seconds", "response_p90_seconds",
          "buyer_messages_waiting", "answered", "answered_within_24h", "response_rate",
-         "customer_satisfaction"],
+         "ratings_requested", "ratings_received", "ratings_4_or_5", "customer_satisfaction"],
         ["total", "", "All Shop accounts", "4", "3600", "75600", "1800", "57600", "6", "5", "4",
-         "0.6667", ""],
+         "0.6667", "0", "0", "0", ""],
         ["shop_account", str(chats.uk.pk), "Glow Beauty UK", "3", "3600", "75600", "1800",
-         "57600", "5", "5", "4", "0.8000", ""],
+         "57600", "5", "5", "4", "0.8000", "0", "0", "0", ""],
         ["shop_account", str(chats.de.pk), "Glow Beauty DE", "1", "", "", "", "", "1", "0",
-         "0", "0.0000", ""],
+         "0", "0.0000", "0", "0", "0", ""],
         ["teammate", str(chats.alice.pk), "Alice Chan", "2", "47100", "84300", "1200",
-         "75120", "3", "3", "2", "0.6667", ""],
+         "75120", "3", "3", "2", "0.6667", "0", "0", "0", ""],
         ["teammate", "", "Automation", "0", "", "", "1800", "1800", "1", "1", "1", "1.0000",
-         ""],
+         "0", "0", "0", ""],
         ["teammate", str(chats.bob.pk), "Bob Lee", "1", "3600", "3600", "3600", "3600", "1",
-         "1", "1", "1.0000", ""],
+         "1", "1", "1.0000", "0", "0", "0", ""],
     ]  # fmt: skip
 
 
@@ -292,13 +295,13 @@ def test_the_page_costs_a_fixed_number_of_queries(
     client = signed_in(chats.shop)
     client.get(url(chats.shop), MARCH)  # warm the session
 
-    with django_assert_max_num_queries(14) as small:
+    with django_assert_max_num_queries(15) as small:
         client.get(url(chats.shop), MARCH)
     for n in range(20):
         conversation = chats.conversation(chats.uk)
         chats.buyer(conversation, at(15, 9, n))
         chats.us(conversation, at(15, 10, n), chats.bob if n % 2 else chats.alice)
-    with django_assert_max_num_queries(14) as big:
+    with django_assert_max_num_queries(15) as big:
         client.get(url(chats.shop), MARCH)
 
     assert len(big.captured_queries) == len(small.captured_queries)
