@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import QuerySet
 
 from chatsparks.workspaces.models import Workspace
 from flows import selectors
@@ -13,11 +14,18 @@ from flows.models import (
     SensitiveKeyword,
     Trigger,
 )
+from integrations.models import Connection
 
 INVITE_HELP = (
     "The public reply when no DM can go out at once (TikTok lets a business DM only after "
     "the buyer writes, or when it flags the comment). {keyword} becomes the trigger’s first "
     "keyword. Leave empty to use the default from Automation settings."
+)
+
+
+SHOP_CHAT_FLOW_HELP = (
+    "The conversation the bot has with the buyer in Shop chat, where links are not allowed: "
+    "shop links go out as product cards."
 )
 
 
@@ -53,9 +61,17 @@ class TriggerForm(forms.ModelForm):
         }
 
     def __init__(
-        self, *args: Any, posts: list[tuple[str, str]], workspace: Workspace, **kwargs: Any
+        self,
+        *args: Any,
+        posts: list[tuple[str, str]],
+        workspace: Workspace,
+        shops: QuerySet[Connection] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """``shops``, the workspace's TikTok Shop accounts, makes it a Shop chat trigger's form:
+        no comment-only conditions, no public reply, a flow required, a Shop to watch."""
         super().__init__(*args, **kwargs)
+        self.shop_chat = shops is not None
         self.fields["post_ids"] = forms.MultipleChoiceField(
             required=False,
             label="Videos",
@@ -66,16 +82,29 @@ class TriggerForm(forms.ModelForm):
         # Only this workspace's flows: another workspace's id is "not one of the choices".
         self.fields["flow"] = FlowChoiceField(
             queryset=selectors.flow_list(workspace=workspace),
-            required=False,
+            required=self.shop_chat,
             label="DM flow",
-            empty_label="No DM (public reply only)",
-            help_text=self.fields["flow"].help_text,
+            empty_label=None if self.shop_chat else "No DM (public reply only)",
+            help_text=SHOP_CHAT_FLOW_HELP if self.shop_chat else self.fields["flow"].help_text,
         )
         self.fields["invite_text"].widget.attrs["placeholder"] = (
             "Send us a DM saying {keyword} and we'll send you the details 💬"
         )
         if self.instance.pk:
             self.initial["keywords"] = ", ".join(self.instance.keywords)
+        if shops is not None:
+            self.instance.source = Trigger.Source.SHOP_CHAT  # its rules, in the model's clean
+            for name in ("on_first_comment", "scope", "post_ids", "invite_text"):
+                del self.fields[name]
+            self.fields["connection"] = ShopChoiceField(
+                queryset=shops,
+                label="TikTok Shop",
+                empty_label=None,
+                initial=self.instance.connection_id if self.instance.pk else None,
+                help_text="Its buyers' messages in Shop chat are watched. The flow answers only "
+                "where the bot is on for that Shop (Inbox → Shop chat settings).",
+            )
+            return
         for n in range(MAX_REPLY_VARIANTS):
             existing = self.instance.reply_variants
             self.fields[f"reply_{n}"] = forms.CharField(
@@ -97,6 +126,11 @@ class TriggerForm(forms.ModelForm):
         # The model's own validation (run next) checks the variants with everything else.
         self.instance.reply_variants = data["reply_variants"]
         return data
+
+
+class ShopChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Connection) -> str:
+        return obj.display_name or (f"@{obj.handle}" if obj.handle else obj.external_id)
 
 
 class FlowChoiceField(forms.ModelChoiceField):

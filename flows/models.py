@@ -16,9 +16,18 @@ MAX_REPLY_LENGTH = 150  # TikTok's limit for a comment reply
 
 
 class Trigger(TenantModel):
-    """A rule that picks comments worth answering. Its conditions combine with AND or OR;
-    among the active triggers of an account the lowest ``priority`` number that matches wins,
-    and only it runs."""
+    """A rule that picks comments worth answering, or buyers' messages in TikTok Shop chat.
+    Its conditions combine with AND or OR; among the active triggers of an account the lowest
+    ``priority`` number that matches wins, and only it runs.
+
+    A Shop chat trigger watches its Shop account's chat (``connection`` is that Shop) and
+    starts its flow right there: no public reply, no first-comment or per-video conditions.
+    It runs only where the workspace switched the bot on for that Shop
+    (``inbox.models.ShopChatSettings``)."""
+
+    class Source(models.TextChoices):
+        COMMENTS = "comments", "Comments on videos and Lives"
+        SHOP_CHAT = "shop_chat", "Buyer messages in TikTok Shop chat"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -36,6 +45,7 @@ class Trigger(TenantModel):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.COMMENTS)
     name = models.CharField(max_length=100)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
     priority = models.PositiveIntegerField(default=100)
@@ -78,11 +88,23 @@ class Trigger(TenantModel):
         joined = (" and " if self.combine == self.Combine.ALL else " or ").join(parts)
         if self.scope == self.Scope.SPECIFIC:
             joined += f" · on {len(self.post_ids)} video{'s' if len(self.post_ids) != 1 else ''}"
+        if self.source == self.Source.SHOP_CHAT:
+            joined += " · in TikTok Shop chat"
         return joined
 
     def clean(self) -> None:
         if len(self.reply_variants) > MAX_REPLY_VARIANTS:
             raise ValidationError(f"At most {MAX_REPLY_VARIANTS} public reply variants.")
+        if self.source == self.Source.SHOP_CHAT:
+            if self.on_first_comment or self.scope != self.Scope.ALL_POSTS:
+                raise ValidationError(
+                    "A Shop chat trigger watches messages, not comments: no first-comment or "
+                    "per-video conditions."
+                )
+            if self.reply_variants or self.invite_text:
+                raise ValidationError("A Shop chat trigger has no public reply.")
+            if self.flow_id is None:
+                raise ValidationError("Choose the flow a Shop chat trigger starts.")
         if not (self.keywords or self.on_question or self.on_first_comment or self.on_sku_mention):
             raise ValidationError("Choose at least one condition.")
 
@@ -211,6 +233,10 @@ class Run(TenantModel):
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The buyer's Shop chat message that started it (a Shop chat trigger), instead of a comment.
+    message = models.ForeignKey(
+        "inbox.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="runs")
     conversation = models.ForeignKey(
         "inbox.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -230,6 +256,9 @@ class Run(TenantModel):
             # A comment starts at most one run: the heart of "never two DMs from one comment".
             models.UniqueConstraint(
                 fields=["comment"], condition=Q(comment__isnull=False), name="run_once_per_comment"
+            ),
+            models.UniqueConstraint(
+                fields=["message"], condition=Q(message__isnull=False), name="run_once_per_message"
             ),
         ]
         indexes: ClassVar = [

@@ -23,16 +23,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Func, Value
+from django.db.models import F, Func, Q, Value
 from django.utils import timezone
 
 from flows import blocks as flow_blocks
 from flows import replies
+from flows.conditions import THROTTLE, Facts, keyword_matcher, matches
 from flows.handoff import sensitive_hits
 from flows.models import AutomationSettings, Evaluation, PendingIntent, Run, RunStep, Trigger
 from inbox import active_contacts, dm
 from inbox import services as inbox_services
 from inbox.models import Comment, Contact, Conversation, Message
+from inbox.selectors import shop_bot_enabled
 from integrations.capabilities import Capability, capabilities_for
 from integrations.models import Connection, Provider
 
@@ -133,8 +135,6 @@ def _shop_connection(run: Run) -> Connection | None:
     """A Shop account whose chat the bot may write in: allowed by TikTok, and switched on by
     the workspace (off by default, so TikTok Shop's own automation and ours never both
     answer a buyer; see ``inbox.models.ShopChatSettings``)."""
-    from inbox.selectors import shop_bot_enabled  # kept inside: this function's own need
-
     for connection in Connection.objects.for_workspace(run.workspace_id).filter(
         provider=Provider.TIKTOK_SHOP
     ):
@@ -386,13 +386,19 @@ def _tag(contact_id: int, tag: str) -> None:
 
 
 def _active_run(conversation: Conversation) -> Run | None:
+    """The run talking in ``conversation``, or one of its account's runs still looking for a
+    way to reach this contact (no conversation yet: a pending keyword DM)."""
     return (
         Run.objects.for_workspace(conversation.workspace_id)
         .select_for_update(of=("self",))
         .select_related("flow_version", "connection", "comment", "trigger", "contact")
         .filter(
-            connection_id=conversation.connection_id,
-            contact_id=conversation.contact_id,
+            Q(conversation_id=conversation.pk)
+            | Q(
+                conversation__isnull=True,
+                connection_id=conversation.connection_id,
+                contact_id=conversation.contact_id,
+            ),
             state__in=Run.ACTIVE_STATES,
         )
         .order_by("-started_at", "-id")
@@ -409,9 +415,15 @@ def _match_option(block: dict[str, Any], text: str) -> str | None:
 
 
 def message_received(message: Message) -> None:
-    """The inbox's hook for every new inbound message."""
+    """The inbox's hook for every new inbound message: a TikTok DM, or a buyer's message in
+    TikTok Shop chat where the workspace switched the bot on for that Shop (elsewhere TikTok
+    Shop's own automation answers, and the inbox gave the chat to a person)."""
     conversation = Conversation.unscoped.select_related("workspace").get(pk=message.conversation_id)
-    if conversation.channel != Conversation.Channel.TIKTOK_DM:
+    shop_chat = conversation.channel == Conversation.Channel.SHOP_CHAT
+    if shop_chat:
+        if not shop_bot_enabled(connection_id=conversation.connection_id):
+            return
+    elif conversation.channel != Conversation.Channel.TIKTOK_DM:
         return
     hits = sensitive_hits(workspace_id=conversation.workspace_id, text=message.text)
     for hit in hits:
@@ -429,6 +441,11 @@ def message_received(message: Message) -> None:
         return
     if conversation.state == Conversation.State.HUMAN:
         return  # a person has it: the bot says nothing
+    if run is None and shop_chat:
+        unmatched = _shop_chat_trigger(conversation, message)
+        if unmatched:
+            inbox_services.conversation_hand_off(conversation=conversation, reason=unmatched)
+        return
     if run is None or run.state in (Run.State.HANDED_OFF, Run.State.OVER_LIMIT):
         if run is None:
             inbox_services.conversation_hand_off(
@@ -444,6 +461,67 @@ def message_received(message: Message) -> None:
     if run.state != Run.State.WAITING_REPLY:
         return  # a reply during a Wait: the flow goes on when the wait ends
     _answer(run, conversation, message)
+
+
+def _shop_chat_trigger(conversation: Conversation, message: Message) -> str:
+    """A buyer's message in Shop chat, no flow under way: the first active Shop chat trigger of
+    the Shop that matches (by priority) starts its flow there, unless it already did for this
+    buyer in the last 24 hours. Returns "" when a flow started, else why a person should
+    answer."""
+    triggers = list(
+        Trigger.objects.for_workspace(conversation.workspace_id)
+        .filter(
+            connection_id=conversation.connection_id,
+            source=Trigger.Source.SHOP_CHAT,
+            status=Trigger.Status.ACTIVE,
+            flow__live_version__isnull=False,
+        )
+        .select_related("flow__live_version")
+        .order_by("priority", "id")
+    )
+    unmatched = "a Shop chat message no trigger matched (the bot never improvises)"
+    if not triggers:
+        return unmatched
+    facts = Facts(
+        text=message.text,
+        workspace_id=conversation.workspace_id,
+        keyword_hits=set(keyword_matcher(conversation.connection_id, triggers).match(message.text)),
+    )
+    trigger = next((t for t in triggers if matches(t, facts)), None)
+    if trigger is None:
+        return unmatched
+    recently = Run.objects.for_workspace(conversation.workspace_id).filter(
+        trigger=trigger,
+        contact_id=conversation.contact_id,
+        started_at__gte=timezone.now() - THROTTLE,
+    )
+    if recently.exists():
+        return f"“{trigger.name}” already answered this buyer in the last 24 hours"
+    flow = trigger.flow
+    version = flow.live_version if flow is not None else None
+    if flow is None or version is None:  # filtered above; kept honest for the type checker
+        return unmatched
+    try:
+        with transaction.atomic():
+            run = Run.objects.create(
+                workspace_id=conversation.workspace_id,
+                connection_id=conversation.connection_id,
+                flow_version=version,
+                trigger=trigger,
+                message=message,
+                contact_id=conversation.contact_id,
+                state=Run.State.AWAITING_DOOR,
+                position=version.blocks[0]["id"] if version.blocks else "",
+            )
+    except IntegrityError:  # this message already started its run
+        return ""
+    inbox_services.system_note_add(
+        conversation=conversation,
+        text=f"“{trigger.name}” matched the buyer's message: flow “{flow.name}” "
+        f"v{version.number} answers.",
+    )
+    _door_open(run, conversation, dm.Door.SHOP_CHAT, "the buyer wrote in TikTok Shop chat")
+    return ""
 
 
 def _answer(run: Run, conversation: Conversation, message: Message) -> None:

@@ -17,7 +17,7 @@ from flows.models import (
     SensitiveKeyword,
     Trigger,
 )
-from integrations.models import Connection
+from integrations.models import Connection, Provider
 
 TRIGGER_FIELDS = (
     "name", "keywords", "on_question", "on_first_comment", "on_sku_mention", "combine",
@@ -31,17 +31,39 @@ MAX_FLOW_NAME = 100  # Flow.name
 # -- triggers ----------------------------------------------------------------------------------
 
 
+# Which account a trigger of each source watches.
+SOURCE_PROVIDER = {
+    Trigger.Source.COMMENTS: Provider.TIKTOK,
+    Trigger.Source.SHOP_CHAT: Provider.TIKTOK_SHOP,
+}
+
+
 def trigger_save(
-    *, connection: Connection, trigger: Trigger | None = None, **fields: Any
+    *,
+    connection: Connection,
+    trigger: Trigger | None = None,
+    source: str = Trigger.Source.COMMENTS,
+    **fields: Any,
 ) -> Trigger:
-    """Create or edit a trigger on ``connection``; editing keeps its status.
+    """Create or edit a trigger on ``connection``; editing keeps its status and its source
+    (``source`` names a new trigger's). A Shop chat trigger may move to another of the
+    workspace's Shops; a comment trigger watches the one TikTok account.
 
     The chosen flow is locked while the trigger is saved, so it cannot be deleted between the
     check and the write (``flow_delete`` takes the same lock)."""
     unknown = set(fields) - set(TRIGGER_FIELDS)
     if unknown:
         raise ValueError(f"Not a trigger field: {', '.join(sorted(unknown))}")
-    trigger = trigger or Trigger(workspace_id=connection.workspace_id, connection=connection)
+    trigger = trigger or Trigger(
+        workspace_id=connection.workspace_id, connection=connection, source=source
+    )
+    if connection.workspace_id != trigger.workspace_id:
+        raise ValueError("The account belongs to another workspace.")
+    wanted = SOURCE_PROVIDER[Trigger.Source(trigger.source)]
+    if connection.provider != wanted:
+        source = trigger.get_source_display().lower()
+        raise ValidationError(f"A trigger on {source} needs a {wanted.label} account.")
+    trigger.connection = connection
     for name, value in fields.items():
         setattr(trigger, name, value)
     trigger.full_clean()

@@ -49,11 +49,14 @@ def automations(request: WorkspaceRequest) -> HttpResponse:
             workspace_id=request.workspace.pk,
             text=test_form.cleaned_data["text"],
         )
+    shops = selectors.shop_connections(workspace=request.workspace)
     return render(
         request,
         "flows/automations.html",
         {
             "connection": connection,
+            "shops": list(shops),
+            "shops_bot_on": selectors.shops_bot_on(workspace=request.workspace),
             "triggers": selectors.trigger_list(workspace=request.workspace),
             "evaluations": selectors.evaluations_recent(workspace=request.workspace),
             "can_edit": role_allows(request.membership.role, Permission.EDIT_AUTOMATIONS),
@@ -71,39 +74,61 @@ def _trigger_or_404(request: WorkspaceRequest, trigger_id: int) -> Trigger:
     return trigger
 
 
-def _edit(request: WorkspaceRequest, trigger: Trigger | None) -> HttpResponse:
-    connection = selectors.tiktok_connection(workspace=request.workspace)
-    if connection is None:
-        messages.error(request, "Connect a TikTok account before creating triggers.")
+def _edit(request: WorkspaceRequest, trigger: Trigger | None, source: str) -> HttpResponse:
+    """A comment trigger watches the workspace's TikTok account; a Shop chat trigger the Shop
+    picked in the form."""
+    shop_chat = source == Trigger.Source.SHOP_CHAT
+    shops = selectors.shop_connections(workspace=request.workspace) if shop_chat else None
+    connection = None if shop_chat else selectors.tiktok_connection(workspace=request.workspace)
+    if (shops is not None and not shops.exists()) or (not shop_chat and connection is None):
+        account = "a TikTok Shop" if shop_chat else "a TikTok account"
+        messages.error(request, f"Connect {account} before creating triggers for it.")
         return redirect("flows:automations", workspace_id=request.workspace.public_id)
     form = TriggerForm(
         request.POST or None,
         instance=trigger,
         posts=_post_choices(request),
         workspace=request.workspace,
+        shops=shops,
     )
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in services.TRIGGER_FIELDS}
+        data = form.cleaned_data
+        fields = {name: data[name] for name in services.TRIGGER_FIELDS if name in data}
+        watched = data["connection"] if shop_chat else connection
+        assert watched is not None  # checked above
         try:
-            saved = services.trigger_save(connection=connection, trigger=trigger, **fields)
+            saved = services.trigger_save(
+                connection=watched,
+                trigger=trigger,
+                source=source,
+                **fields,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, f"Saved “{saved.name}”.")
             return redirect("flows:automations", workspace_id=request.workspace.public_id)
-    return render(request, "flows/trigger_form.html", {"form": form, "trigger": trigger})
+    return render(
+        request,
+        "flows/trigger_form.html",
+        {"form": form, "trigger": trigger, "shop_chat": shop_chat},
+    )
 
 
 @workspace_view(Permission.EDIT_AUTOMATIONS)
 @require_http_methods(["GET", "POST"])
 def trigger_new(request: WorkspaceRequest) -> HttpResponse:
-    return _edit(request, None)
+    source = request.GET.get("source", Trigger.Source.COMMENTS)
+    if source not in Trigger.Source.values:
+        raise Http404("No such kind of trigger.")
+    return _edit(request, None, source)
 
 
 @workspace_view(Permission.EDIT_AUTOMATIONS)
 @require_http_methods(["GET", "POST"])
 def trigger_edit(request: WorkspaceRequest, trigger_id: int) -> HttpResponse:
-    return _edit(request, _trigger_or_404(request, trigger_id))
+    trigger = _trigger_or_404(request, trigger_id)
+    return _edit(request, trigger, trigger.source)
 
 
 @workspace_view(Permission.EDIT_AUTOMATIONS)

@@ -19,9 +19,12 @@ What is news. Only a buyer message that arrived since we last looked is handed t
 ``hooks.message_received`` (helpdesk forwarding listens); one read as history (the first
 sync of an account, a chat found later with older messages in it) is stored quietly.
 
-The chat's state. ChatSparks' flows do not answer in Shop chat, and the bot never improvises,
-so a buyer writing puts the conversation with a person (Unassigned humans unless someone has
-it), as a DM outside any flow does.
+The chat's state. Where the workspace switched its bot on for the Shop
+(``ShopChatSettings``), a new chat starts with the bot and a buyer's live message goes to the
+flows, as a DM does: a Shop chat trigger starts a flow, a running flow takes the answer, and
+anything else goes to a person (the bot never improvises). Where the bot is off, TikTok Shop's
+own automation answers, and a buyer writing puts the conversation with a person (Unassigned
+humans unless someone has it).
 """
 
 import json
@@ -53,8 +56,8 @@ SYNC_OVERLAP = timedelta(minutes=10)
 # The seller has 7 days to answer a buyer before TikTok closes the chat (§4.1): a chat whose
 # last message is older is history, closed here too.
 REPLY_WINDOW = timedelta(days=7)
-HANDOFF_REASON = "the buyer wrote in TikTok Shop chat, which the bot does not answer"
-NEW_CHAT_REASON = "a TikTok Shop chat, which the bot does not answer"
+HANDOFF_REASON = "the buyer wrote in TikTok Shop chat, where the bot is not answering"
+NEW_CHAT_REASON = "a TikTok Shop chat, where the bot is not answering"
 MESSAGE_STORED, NOTICE_STORED = "message stored", "notice stored"
 _STORED = frozenset({MESSAGE_STORED, NOTICE_STORED, dm.SHOP_ECHO_STORED})
 
@@ -209,24 +212,37 @@ def _message_store(
             return NOTICE_STORED
         # An answer to a question asked outside any flow (a rating) reopens nothing.
         claimed = hooks.inbound_claimed(stored)
-        _buyer_wrote(locked, sent_at, reopen=not claimed)
-        if not claimed and _live(message, live_since):
+        live = _live(message, live_since)
+        # A live message in a Shop whose bot is on goes to the flows (a trigger, the run it
+        # answers, or a person), as a DM does; otherwise straight to a person.
+        bot_answers = live and selectors.shop_bot_enabled(connection_id=connection.pk)
+        _buyer_wrote(locked, sent_at, reopen=not claimed, bot_answers=bot_answers)
+        if not claimed and live:
             routing.message_route(message=stored, conversation=locked)
             hooks.message_received(stored)
     return MESSAGE_STORED
 
 
-def _buyer_wrote(conversation: Conversation, sent_at: datetime, *, reopen: bool = True) -> None:
+def _buyer_wrote(
+    conversation: Conversation, sent_at: datetime, *, reopen: bool = True, bot_answers: bool = False
+) -> None:
     """Under the caller's lock. A buyer who wrote in the last 30 days may be answered (TikTok's
-    first rule); a message within TikTok's 7 days to answer puts the conversation with a
-    person (unless ``reopen`` is off: a claimed answer such as a rating), an older one is
-    history and changes nobody's work."""
+    first rule). Where the bot answers, writing again reopens a closed or waiting conversation
+    for it (or for its teammate) and the flows decide; otherwise a message within TikTok's 7
+    days to answer puts the conversation with a person. Neither happens when ``reopen`` is off
+    (a claimed answer such as a rating); an older message is history and changes nobody's
+    work."""
     conversation.last_inbound_at = max(conversation.last_inbound_at or sent_at, sent_at)
     conversation.last_message_at = max(conversation.last_message_at or sent_at, sent_at)
     conversation.outbound_since_inbound = 0
     fields = ["last_inbound_at", "last_message_at", "outbound_since_inbound"]
     recent = timezone.now() - sent_at < REPLY_WINDOW
-    if reopen and recent and conversation.state != Conversation.State.HUMAN:
+    if reopen and bot_answers:
+        if conversation.state in (Conversation.State.CLOSED, Conversation.State.WAITING):
+            human = conversation.assignee_id is not None
+            conversation.state = Conversation.State.HUMAN if human else Conversation.State.BOT
+            fields.append("state")
+    elif reopen and recent and conversation.state != Conversation.State.HUMAN:
         from_bot = conversation.state in (Conversation.State.BOT, Conversation.State.WAITING)
         conversation.state = Conversation.State.HUMAN
         if not conversation.assignee_id:
@@ -299,7 +315,12 @@ def buyer_conversation(
         locked = Conversation.unscoped.select_for_update().get(pk=conversation.pk)
         fields: dict[str, Any] = {"external_id": conversation_id}
         if not locked.external_id and not locked.messages.exists():
-            # Brand new (no message, no send yet): it starts where the caller says.
+            # Brand new (no message, no send yet): it starts where the caller says, or with
+            # the bot where the bot answers this Shop's chat.
+            if state == Conversation.State.HUMAN and selectors.shop_bot_enabled(
+                connection_id=connection.pk
+            ):
+                state = Conversation.State.BOT
             human = state == Conversation.State.HUMAN
             fields |= {"state": state, "handoff_reason": NEW_CHAT_REASON if human else ""}
         Conversation.unscoped.filter(pk=locked.pk).update(**fields)

@@ -619,7 +619,7 @@ def test_the_sidebar_and_tabs_lead_to_the_flows(team: Team, flow: Flow) -> None:
     automations = text(client_for(team.member).get(url("flows:automations", team)))
     editor = client_for(team.admin).get(url("flows:flow_edit", team, flow_id=flow.pk))
 
-    assert "Comment triggers DM flows" in automations  # the tabs
+    assert "Triggers DM flows" in automations  # the tabs
     assert "Automation settings" not in automations  # members do not see the settings tab
     sidebar = re.search(r'<nav class="nav".*?</nav>', editor.content.decode(), re.S)
     assert sidebar is not None

@@ -4,9 +4,15 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from flows.models import Trigger
+from flows.models import Flow, FlowVersion, Trigger
+from inbox.models import ShopChatSettings
 from tests.conftest import Team, client_for
-from tests.factories import CommentFactory, ConnectionFactory, TriggerFactory
+from tests.factories import (
+    CommentFactory,
+    ConnectionFactory,
+    ShopConnectionFactory,
+    TriggerFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +191,101 @@ class TestPriority:
 
         assert response.status_code == 403
         assert self._ids(team) == [first.pk, second.pk]
+
+
+class TestShopChatTriggers:
+    """A Shop chat trigger watches a TikTok Shop's chat: its own form, its place in the list."""
+
+    @pytest.fixture
+    def shop(self, team: Team) -> Any:
+        return ShopConnectionFactory(workspace=team.workspace, display_name="Glow Beauty UK")
+
+    @pytest.fixture
+    def flow(self, team: Team) -> Flow:
+        flow = Flow.unscoped.create(workspace=team.workspace, name="Price answers")
+        flow.live_version = FlowVersion.unscoped.create(
+            workspace=team.workspace, flow=flow, number=1, blocks=[]
+        )
+        flow.save()
+        return flow
+
+    def form(self, shop: Any, flow: Flow, **extra: Any) -> dict[str, Any]:
+        return {
+            "name": "Price in chat", "connection": shop.pk, "keywords": "price, how much",
+            "combine": "any", "priority": 5, "flow": flow.pk, **extra,
+        }  # fmt: skip
+
+    def test_an_admin_creates_one_for_a_shop_without_comment_only_fields(
+        self, team: Team, shop: Any, flow: Flow
+    ) -> None:
+        client = client_for(team.admin)
+        new = url("flows:trigger_new", team) + "?source=shop_chat"
+
+        page = client.get(new)
+        created = client.post(new, self.form(shop, flow, reply_0="ignored", scope="specific"))
+
+        assert "New Shop chat trigger" in text(page)
+        for absent in ('name="on_first_comment"', 'name="scope"', 'name="invite_text"',
+                       'name="reply_0"'):  # fmt: skip
+            assert absent not in page.content.decode()
+        assert created.status_code == 302
+        trigger = Trigger.objects.for_workspace(team.workspace).get()
+        assert (trigger.source, trigger.connection, trigger.flow, trigger.keywords) == (
+            "shop_chat", shop, flow, ["price", "how much"],
+        )  # fmt: skip
+        assert (trigger.reply_variants, trigger.scope, trigger.status) == ([], "all", "draft")
+        listing = text(client.get(url("flows:automations", team)))
+        assert "keywords price, how much · in TikTok Shop chat" in listing
+        assert "Glow Beauty UK · bot off for this Shop: it waits switch it on" in listing
+
+    def test_it_needs_a_flow_and_one_of_the_workspaces_shops(
+        self, team: Team, shop: Any, flow: Flow
+    ) -> None:
+        foreign = ShopConnectionFactory()
+        tiktok = ConnectionFactory(workspace=team.workspace)
+        client = client_for(team.owner)
+        new = url("flows:trigger_new", team) + "?source=shop_chat"
+
+        no_flow = client.post(new, {**self.form(shop, flow), "flow": ""})
+        not_ours = client.post(new, self.form(foreign, flow))
+        not_a_shop = client.post(new, self.form(tiktok, flow))
+
+        assert "This field is required." in text(no_flow)
+        assert "Select a valid choice." in text(not_ours)
+        assert "Select a valid choice." in text(not_a_shop)
+        assert not Trigger.objects.for_workspace(team.workspace).exists()
+        assert not Trigger.objects.for_workspace(foreign.workspace).exists()
+
+    def test_without_a_shop_there_is_no_shop_chat_trigger_to_make(self, team: Team) -> None:
+        ConnectionFactory(workspace=team.workspace)
+        client = client_for(team.owner)
+
+        page = text(client.get(url("flows:automations", team)))
+        response = client.get(url("flows:trigger_new", team) + "?source=shop_chat")
+
+        assert "New Shop chat trigger" not in page
+        assert response.status_code == 302
+        assert client.get(url("flows:trigger_new", team) + "?source=bogus").status_code == 404
+
+    def test_editing_keeps_it_a_shop_chat_trigger_and_shows_the_bot_on(
+        self, team: Team, shop: Any, flow: Flow
+    ) -> None:
+        other = ShopConnectionFactory(workspace=team.workspace, display_name="Glow Beauty US")
+        ShopChatSettings.unscoped.create(
+            workspace=team.workspace, connection=other, bot_enabled=True
+        )
+        trigger = TriggerFactory(
+            connection=shop, source="shop_chat", flow=flow, keywords=["price"], reply_variants=[]
+        )
+        client = client_for(team.owner)
+
+        moved = client.post(
+            url("flows:trigger_edit", team, trigger_id=trigger.pk), self.form(other, flow)
+        )
+
+        assert moved.status_code == 302
+        trigger.refresh_from_db()
+        assert (trigger.source, trigger.connection) == ("shop_chat", other)
+        listing = text(client.get(url("flows:automations", team)))
+        assert "Glow Beauty US" in listing
+        assert "bot off for this Shop" not in listing
