@@ -2,7 +2,7 @@
 
 Everyone who uses the inbox sees the rules (so a teammate can tell why a conversation landed
 with them); owners and admins, who edit automations, create, change, reorder and delete them.
-The order is changed by dragging (``static/js/routing_order.js`` posts the whole order) or,
+The order is changed by dragging (``static/js/reorder.js`` posts the whole order) or,
 without JavaScript, with each rule's arrows. Another workspace's rule is a 404.
 """
 
