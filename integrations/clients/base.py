@@ -1,7 +1,9 @@
 """The HTTP layer every client shares."""
 
+import functools
 import logging
 import re
+import ssl
 from typing import Any, Self
 
 import httpx
@@ -21,11 +23,22 @@ def redact(text: str) -> str:
     return _SECRET_PARAMS.sub(r"\1[redacted]", text)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context per process. Building one loads the CA bundle (~20-40 ms of CPU here,
+    bench/README.md), and a client is made for nearly every call to TikTok; the context is
+    safe to share between clients and threads. It honours SSL_CERT_FILE / SSL_CERT_DIR as
+    httpx's own default does."""
+    return httpx.create_ssl_context(trust_env=True)
+
+
 class BaseClient:
     """Holds one ``httpx.Client`` per base URL; subclasses add the platform's envelope."""
 
     def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=TIMEOUT, transport=transport)
+        self.http = httpx.Client(
+            base_url=base_url, timeout=TIMEOUT, transport=transport, verify=_tls()
+        )
 
     def close(self) -> None:
         self.http.close()
