@@ -49,6 +49,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection as db
+from django.db import transaction
 
 from analytics.selectors import Period
 from chatsparks.users.models import User
@@ -62,24 +63,35 @@ AUTOMATION = -1  # the responder key of answers no teammate wrote
 REMOVED = 0  # the requester key of rating requests whose teammate was removed
 SESSION_GAP = timedelta(hours=24)
 ANSWER_WITHIN = timedelta(hours=24)
+REPORT_WORK_MEM = "64MB"
 
 # One pass over the conversations' messages from 24 hours before the range (enough to tell
-# whether the range's first messages start a session) to now (answers may come after it):
-#   ``ordered``: each message with the one before it (LAG) and the running count of our
-#   messages so far, per conversation in (sent_at, id) order;
-#   ``stretches``: the buyer messages in the range that start a waiting stretch;
-#   the answer to a stretch is our message numbered one more than the count at its start.
-#   With working hours on, ``busy`` adds up, for each local day the wait spans (a handful of
-#   rows: generate_series over its days, joined to that weekday's hours), the overlap of the
-#   wait with the day's opening hours, converted to instants in the workspace's zone.
+# whether the range's first messages start a session) to now (answers may come after it),
+# sorted once, newest first, per conversation (``ordered``):
+#   ``prev_at`` / ``prev_direction``: the message before it (LEAD, as the order is reversed);
+#   ``answer``: our first message after it, as [epoch, id, responder] (MIN over the messages
+#   after it that are ours: a running aggregate, so linear in the conversation's length; the
+#   array orders by time, then id, as the thread does).
+# ``stretches``: the buyer messages in the range that start a waiting stretch, with their
+#   answer. The wait is the exact difference of the two epochs.
+# Working hours (``calendar``, empty when they are off): one row per local day from the first
+#   message read to tomorrow, with that day's opening and closing instants in the workspace's
+#   zone (wall-clock hours, so daylight saving time moves nothing) and ``before``, the open
+#   seconds of all earlier days. Open seconds up to an instant t on day d are
+#   F(t) = before(d) + clamp(t, opens(d), closes(d)) - opens(d), and a wait's time in
+#   working hours is F(answer) - F(buyer message): two joins on the day, whatever the number
+#   of days the wait spans.
 # Then everything is added up four ways at once: the whole workspace, each Shop account, each
 # responder and each day (GROUPING SETS).
 _SQL = """
 WITH ordered AS (
-    SELECT m.id, m.conversation_id, c.connection_id, m.direction, m.author_id, m.sent_at,
-           LAG(m.sent_at) OVER w AS prev_at,
-           LAG(m.direction) OVER w AS prev_direction,
-           COUNT(*) FILTER (WHERE m.direction = 'out') OVER w AS outs
+    SELECT m.id, c.connection_id, m.direction, m.sent_at,
+           LEAD(m.sent_at) OVER w AS prev_at,
+           LEAD(m.direction) OVER w AS prev_direction,
+           MIN(ARRAY[EXTRACT(EPOCH FROM m.sent_at)::float8, m.id::float8,
+                     COALESCE(m.author_id, %(automation)s)::float8])
+               FILTER (WHERE m.direction = 'out')
+               OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS answer
       FROM inbox_message m
       JOIN inbox_conversation c ON c.id = m.conversation_id
      WHERE m.workspace_id = %(ws)s AND c.workspace_id = %(ws)s
@@ -88,37 +100,55 @@ WITH ordered AS (
        AND m.kind NOT IN ('system', 'note')
        AND NOT (m.payload ?| ARRAY['csat_request', 'csat_rating'])
        AND m.sent_at >= %(since)s
-    WINDOW w AS (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    WINDOW w AS (PARTITION BY m.conversation_id ORDER BY m.sent_at DESC, m.id DESC)
+),
+calendar AS (
+    SELECT MIN(day) AS first_day,
+           ARRAY_AGG(opens_at ORDER BY day) AS opens_at,
+           ARRAY_AGG(closes_at ORDER BY day) AS closes_at,
+           ARRAY_AGG(before ORDER BY day) AS before
+      FROM (SELECT day, opens_at, closes_at,
+                   COALESCE(SUM(EXTRACT(EPOCH FROM closes_at - opens_at)) OVER (
+                       ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::float8
+                       AS before
+              FROM (SELECT d.day::date AS day,
+                           (d.day + h.opens) AT TIME ZONE %(tz)s AS opens_at,
+                           (d.day + h.closes) AT TIME ZONE %(tz)s AS closes_at
+                      FROM generate_series(
+                               (%(since)s::timestamptz AT TIME ZONE %(tz)s)::date::timestamp,
+                               (now() AT TIME ZONE %(tz)s)::date + 1, interval '1 day') AS d(day)
+                      LEFT JOIN support_workingday h
+                        ON h.workspace_id = %(ws)s AND h.weekday = EXTRACT(ISODOW FROM d.day)
+                     WHERE %(hours_on)s) days) numbered
 ),
 stretches AS (
-    SELECT s.connection_id,
+    SELECT s.connection_id, s.sent_at, s.answer,
            (s.sent_at AT TIME ZONE %(tz)s)::date AS day,
+           to_timestamp(s.answer[1]) AS answer_at,
            (s.prev_at IS NULL OR s.sent_at - s.prev_at > %(gap)s) AS opens_session,
-           EXTRACT(EPOCH FROM a.sent_at - s.sent_at)::float8 AS wait,
-           CASE WHEN a.id IS NULL THEN NULL
-                WHEN %(hours_on)s THEN COALESCE(busy.seconds, 0)
-                ELSE EXTRACT(EPOCH FROM a.sent_at - s.sent_at)::float8 END AS response,
-           CASE WHEN a.id IS NULL THEN NULL ELSE COALESCE(a.author_id, %(automation)s) END
-               AS responder
+           s.answer[1] - EXTRACT(EPOCH FROM s.sent_at)::float8 AS wait,
+           s.answer[3]::bigint AS responder
       FROM ordered s
-      LEFT JOIN ordered a
-        ON a.conversation_id = s.conversation_id AND a.direction = 'out' AND a.outs = s.outs + 1
-      LEFT JOIN LATERAL (
-          SELECT SUM(GREATEST(EXTRACT(EPOCH FROM
-                     LEAST(a.sent_at, (d.day + h.closes) AT TIME ZONE %(tz)s)
-                     - GREATEST(s.sent_at, (d.day + h.opens) AT TIME ZONE %(tz)s)), 0))::float8
-                     AS seconds
-            FROM generate_series((s.sent_at AT TIME ZONE %(tz)s)::date::timestamp,
-                                 (a.sent_at AT TIME ZONE %(tz)s)::date::timestamp,
-                                 interval '1 day') AS d(day)
-            JOIN support_workingday h
-              ON h.workspace_id = %(ws)s AND h.weekday = EXTRACT(ISODOW FROM d.day)
-           WHERE %(hours_on)s AND a.id IS NOT NULL
-      ) busy ON TRUE
      WHERE s.direction = 'in'
        AND s.sent_at >= %(start)s AND s.sent_at < %(end)s
        AND (s.prev_at IS NULL OR s.prev_direction = 'out' OR s.sent_at - s.prev_at > %(gap)s)
+),
+timed AS (
+    SELECT s.connection_id, s.day, s.opens_session, s.wait, s.responder,
+           CASE WHEN NOT %(hours_on)s OR s.answer IS NULL THEN s.wait
+                ELSE GREATEST(
+                   (k.before[a.i] + COALESCE(EXTRACT(EPOCH FROM
+                     LEAST(GREATEST(s.answer_at, k.opens_at[a.i]), k.closes_at[a.i])
+                     - k.opens_at[a.i]), 0))
+                   - (k.before[b.i] + COALESCE(EXTRACT(EPOCH FROM
+                     LEAST(GREATEST(s.sent_at, k.opens_at[b.i]), k.closes_at[b.i])
+                     - k.opens_at[b.i]), 0)), 0)
+                END AS response
+      FROM stretches s
+      CROSS JOIN calendar k
+      CROSS JOIN LATERAL (SELECT (s.day - k.first_day) + 1 AS i) b
+      CROSS JOIN LATERAL (
+          SELECT ((s.answer_at AT TIME ZONE %(tz)s)::date - k.first_day) + 1 AS i) a
 )
 SELECT GROUPING(connection_id) AS by_account_off, GROUPING(responder) AS by_responder_off,
        GROUPING(day) AS by_day_off, connection_id, responder, day,
@@ -130,7 +160,7 @@ SELECT GROUPING(connection_id) AS by_account_off, GROUPING(responder) AS by_resp
        COUNT(*) AS stretches,
        COUNT(wait) AS answered,
        COUNT(*) FILTER (WHERE wait <= %(within)s) AS answered_in_time
-  FROM stretches
+  FROM timed
  GROUP BY GROUPING SETS ((), (connection_id), (responder), (day))
 """
 
@@ -239,7 +269,10 @@ def service_report(*, workspace: Workspace, period: Period) -> ServiceReport:
         "satisfied": SATISFIED_FROM,
         "removed": REMOVED,
     }
-    with db.cursor() as cursor:
+    with transaction.atomic(), db.cursor() as cursor:
+        # The messages of the range are sorted in memory rather than on disk (tens of MB for
+        # a large Shop's month); for this transaction only.
+        cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
         cursor.execute(_SQL, params)
         found = cursor.fetchall()
         cursor.execute(_RATINGS_SQL, params)

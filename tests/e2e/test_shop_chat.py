@@ -1,7 +1,8 @@
 """A teammate answers a TikTok Shop buyer from the inbox, in a browser: the owner connects the
 shop on TikTok Shop's authorize page, a buyer writes in the emulator and the chat appears in
 the inbox as Shop, with the buyer's name; the teammate replies with text and a product card,
-and TikTok Shop's side of the chat holds both."""
+and TikTok Shop's side of the chat holds both; then the teammate closes the chat asking for a
+rating, the buyer rates it 5 and Analytics → Customer service shows the session at 100 %."""
 
 import json
 import re
@@ -16,6 +17,8 @@ from chatsparks.workspaces.models import Workspace
 from inbox.models import Conversation, Send
 from integrations.clients.tiktok_shop import TikTokShopClient
 from integrations.models import Connection, Product
+from support import services
+from support.models import RatingRequest
 from tests.e2e.conftest import Shots
 from tests.emulator_process import Emulator, point_settings_at, quiesce, running_emulator
 from tests.factories import MembershipFactory
@@ -138,4 +141,34 @@ def test_a_teammate_answers_a_shop_buyer_from_the_inbox(
         ("SHOP", "TEXT", {"content": "Yes! 30 ml is £24.99 — see glowtheory.example 💕"}),
         ("SHOP", "PRODUCT_CARD", {"product_id": product.external_id}),
     ]
+
+    # The teammate closes the chat asking for a rating (a double click sends one request); the
+    # buyer answers 5 in TikTok Shop; the conversation shows it and so does the service report.
+    page.get_by_role("button", name="Close and ask for a rating").dblclick()
+    expect(page.locator("[data-rating-panel]")).to_contain_text("Rating asked")
+    wait_for(lambda: not Send.objects.for_workspace(workspace).exclude(state="sent").exists())
+    assert Send.objects.for_workspace(workspace).count() == 3
+    assert shop_side(shop, chat.external_id)[-1] == (
+        "SHOP", "TEXT", {"content": services.SHOP_REQUEST},
+    )  # fmt: skip
+    live_emulator.control("/shop/messages", {"buyer_user_id": amelia, "type": "TEXT", "text": "5"})
+    wait_for(lambda: RatingRequest.objects.for_workspace(workspace).filter(rating=5).exists())
+    page.reload()
+    expect(page.locator("[data-rating-panel]")).to_contain_text("Rated 5 of 5 😀")
+    expect(thread).to_contain_text("The buyer rated the conversation 5 of 5 😀.")
+    shots(page, "rated-5")
+
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Analytics").click()
+    page.get_by_role("link", name="Customer service").click()
+    expect(page.locator('[data-figure="sessions"]')).to_have_text("1")
+    expect(page.locator('[data-figure="csat"]')).to_have_text("100%")
+    expect(page.locator("#accounts-table")).to_contain_text("100%")
+    expect(page.locator("body.analytics-charts-drawn")).to_have_count(1)
+    expect(page.locator("#chart-sessions canvas")).to_have_count(1)
+    shots(page, "service-report")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#chart-first-response canvas")).to_be_visible()
+    width = page.locator("#chart-sessions").evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")
+    assert width is True
+    shots(page, "service-report-phone")
     assert problems == []
