@@ -21,9 +21,10 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+import psycopg
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from chatsparks.celery import enqueue_on_commit
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 
 WAKE_TTL_SECONDS = 30
 BATCH_SIZE = 200
+# An event that loses a lock race (a deadlock with a parallel drain) is tried this many times
+# in all before it counts as failed.
+RACE_ATTEMPTS = 5
 
 
 # Hand-written because it runs on every delivery: the ORM's bulk_create cost a third of the
@@ -167,13 +171,34 @@ def _process(event: WebhookEvent, connection: Connection | None, now: Any) -> No
                 if handler
                 else "recorded"
             )
+    except OperationalError as error:
+        if _lost_a_race(error) and event.attempts < RACE_ATTEMPTS:
+            # Only this event's savepoint was rolled back; it is taken again by a later batch.
+            log.warning("webhook event %s lost a lock race, retrying: %s", event.pk, error)
+            event.status = WebhookEvent.Status.PENDING
+            event.outcome = f"retrying after {type(error.__cause__).__name__}"[:200]
+            return
+        _failed(event, error)
+        return
     except Exception as error:
-        log.exception("webhook event %s failed", event.pk)
-        event.status = WebhookEvent.Status.FAILED
-        event.outcome = f"{type(error).__name__}: {error}"[:200]
+        _failed(event, error)
         return
     event.status = WebhookEvent.Status.PROCESSED
     event.outcome = outcome[:200]
+
+
+def _lost_a_race(error: OperationalError) -> bool:
+    """A deadlock or serialization failure: PostgreSQL chose this transaction to give way to
+    another one working on the same rows, and doing it again succeeds."""
+    return isinstance(
+        error.__cause__, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure
+    )
+
+
+def _failed(event: WebhookEvent, error: Exception) -> None:
+    log.exception("webhook event %s failed", event.pk)
+    event.status = WebhookEvent.Status.FAILED
+    event.outcome = f"{type(error).__name__}: {error}"[:200]
 
 
 def event_replay(*, event: WebhookEvent) -> None:

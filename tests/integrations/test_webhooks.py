@@ -7,11 +7,13 @@ from typing import Any
 from unittest import mock
 
 import httpx
+import psycopg
 import pytest
 from django.core import mail
 from django.db import OperationalError
 from django.test import Client
 
+from inbox.models import Comment
 from integrations.models import Connection, WebhookEvent
 from integrations.webhooks import ingest, signatures
 from tests.factories import ConnectionFactory, MembershipFactory, ShopConnectionFactory
@@ -262,6 +264,42 @@ class TestConnectionEvents:
 
         statuses = dict(WebhookEvent.objects.values_list("event_type", "status"))
         assert statuses == {"comment.update": "processed", "authorization.removed": "failed"}
+
+    def test_an_event_that_loses_a_deadlock_is_tried_again_not_failed(self, client: Client) -> None:
+        ConnectionFactory(external_id="7301234567890123456")
+        body = fixture("tiktok/comment_update.json")
+        post(client, "/webhooks/tiktok/", body, tiktok_headers(body))
+        real = ingest.handler_for("tiktok", "comment.update")
+        assert real is not None
+        calls = []
+
+        def deadlocked_once(event: Any) -> str:
+            calls.append(event)
+            if len(calls) == 1:
+                raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected()
+            return real(event)
+
+        with mock.patch.object(ingest, "handler_for", return_value=deadlocked_once):
+            ingest.events_drain()
+
+        event = WebhookEvent.objects.get()
+        assert (event.status, event.attempts, len(calls)) == ("processed", 2, 2)
+        assert Comment.objects.for_workspace(event.connection.workspace).count() == 1
+
+    def test_an_event_that_keeps_losing_fails_after_five_tries(self, client: Client) -> None:
+        ConnectionFactory(external_id="7301234567890123456")
+        body = fixture("tiktok/comment_update.json")
+        post(client, "/webhooks/tiktok/", body, tiktok_headers(body))
+
+        def deadlocked(event: Any) -> str:
+            raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected()
+
+        with mock.patch.object(ingest, "handler_for", return_value=deadlocked):
+            ingest.events_drain()
+
+        event = WebhookEvent.objects.get()
+        assert (event.status, event.attempts) == ("failed", ingest.RACE_ATTEMPTS)
+        assert event.outcome == "OperationalError: deadlock detected"
 
 
 @pytest.mark.django_db(transaction=True)
