@@ -1,7 +1,8 @@
 """Reads for Analytics → Customer service: how TikTok Shop buyers are answered and how they
-rate it, per Shop account and per teammate, over a date range. Read from the messages
-themselves (not the daily rollups), in one SQL query with window functions, plus one over the
-rating requests and a lookup of the accounts and teammates.
+rate it, per Shop account and per teammate, over a date range. Read from ``ServiceWait``, a
+row per buyer message waiting for an answer derived from the messages by
+``analytics.service_waits`` (brought up to date first, so never stale), in one SQL query, plus
+one over the rating requests and a lookup of the accounts and teammates.
 
 What each figure counts (the page says the same):
 
@@ -51,7 +52,9 @@ from typing import Any
 from django.db import connection as db
 from django.db import transaction
 
+from analytics import service_waits
 from analytics.selectors import Period
+from analytics.service_waits import AUTOMATION
 from chatsparks.users.models import User
 from chatsparks.workspaces.models import Workspace
 from integrations.models import Connection, Provider
@@ -59,104 +62,31 @@ from support import selectors as support_selectors
 from support.selectors import Hours
 from support.services import SATISFIED_FROM
 
-AUTOMATION = -1  # the responder key of answers no teammate wrote
 REMOVED = 0  # the requester key of rating requests whose teammate was removed
-SESSION_GAP = timedelta(hours=24)
 ANSWER_WITHIN = timedelta(hours=24)
 REPORT_WORK_MEM = "64MB"
 
-# One pass over the conversations' messages from 24 hours before the range (enough to tell
-# whether the range's first messages start a session) to now (answers may come after it),
-# sorted once, newest first, per conversation (``ordered``):
-#   ``prev_at`` / ``prev_direction``: the message before it (LEAD, as the order is reversed);
-#   ``answer``: our first message after it, as [epoch, id, responder] (MIN over the messages
-#   after it that are ours: a running aggregate, so linear in the conversation's length; the
-#   array orders by time, then id, as the thread does).
-# ``stretches``: the buyer messages in the range that start a waiting stretch, with their
-#   answer. The wait is the exact difference of the two epochs.
-# Working hours (``calendar``, empty when they are off): one row per local day from the first
-#   message read to tomorrow, with that day's opening and closing instants in the workspace's
-#   zone (wall-clock hours, so daylight saving time moves nothing) and ``before``, the open
-#   seconds of all earlier days. Open seconds up to an instant t on day d are
-#   F(t) = before(d) + clamp(t, opens(d), closes(d)) - opens(d), and a wait's time in
-#   working hours is F(answer) - F(buyer message): two joins on the day, whatever the number
-#   of days the wait spans.
-# Then everything is added up four ways at once: the whole workspace, each Shop account, each
-# responder and each day (GROUPING SETS).
+# The waiting stretches of the range come from ``ServiceWait`` (``analytics.service_waits``
+# derives them from the messages, with their day and their response time in working hours or
+# not, and the report brings them up to date first). They are added up four ways at once:
+# the whole workspace, each Shop account, each responder and each day (GROUPING SETS); the
+# median and the 90th percentile come from one sort of each group's times (PERCENTILE_CONT
+# over an array; the identical aggregates written twice are computed once).
 _SQL = """
-WITH ordered AS (
-    SELECT m.id, c.connection_id, m.direction, m.sent_at,
-           LEAD(m.sent_at) OVER w AS prev_at,
-           LEAD(m.direction) OVER w AS prev_direction,
-           MIN(ARRAY[EXTRACT(EPOCH FROM m.sent_at)::float8, m.id::float8,
-                     COALESCE(m.author_id, %(automation)s)::float8])
-               FILTER (WHERE m.direction = 'out')
-               OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS answer
-      FROM inbox_message m
-      JOIN inbox_conversation c ON c.id = m.conversation_id
-     WHERE m.workspace_id = %(ws)s AND c.workspace_id = %(ws)s
-       AND c.channel = 'shop_chat'
-       AND m.direction IN ('in', 'out')
-       AND m.kind NOT IN ('system', 'note')
-       AND NOT (m.payload ?| ARRAY['csat_request', 'csat_rating'])
-       AND m.sent_at >= %(since)s
-    WINDOW w AS (PARTITION BY m.conversation_id ORDER BY m.sent_at DESC, m.id DESC)
-),
-calendar AS (
-    SELECT MIN(day) AS first_day,
-           ARRAY_AGG(opens_at ORDER BY day) AS opens_at,
-           ARRAY_AGG(closes_at ORDER BY day) AS closes_at,
-           ARRAY_AGG(before ORDER BY day) AS before
-      FROM (SELECT day, opens_at, closes_at,
-                   COALESCE(SUM(EXTRACT(EPOCH FROM closes_at - opens_at)) OVER (
-                       ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::float8
-                       AS before
-              FROM (SELECT d.day::date AS day,
-                           (d.day + h.opens) AT TIME ZONE %(tz)s AS opens_at,
-                           (d.day + h.closes) AT TIME ZONE %(tz)s AS closes_at
-                      FROM generate_series(
-                               (%(since)s::timestamptz AT TIME ZONE %(tz)s)::date::timestamp,
-                               (now() AT TIME ZONE %(tz)s)::date + 1, interval '1 day') AS d(day)
-                      LEFT JOIN support_workingday h
-                        ON h.workspace_id = %(ws)s AND h.weekday = EXTRACT(ISODOW FROM d.day)
-                     WHERE %(hours_on)s) days) numbered
-),
-stretches AS (
-    SELECT s.connection_id, s.sent_at, s.answer,
-           (s.sent_at AT TIME ZONE %(tz)s)::date AS day,
-           to_timestamp(s.answer[1]) AS answer_at,
-           (s.prev_at IS NULL OR s.sent_at - s.prev_at > %(gap)s) AS opens_session,
-           s.answer[1] - EXTRACT(EPOCH FROM s.sent_at)::float8 AS wait,
-           s.answer[3]::bigint AS responder
-      FROM ordered s
-     WHERE s.direction = 'in'
-       AND s.sent_at >= %(start)s AND s.sent_at < %(end)s
-       AND (s.prev_at IS NULL OR s.prev_direction = 'out' OR s.sent_at - s.prev_at > %(gap)s)
-),
-timed AS (
-    SELECT s.connection_id, s.day, s.opens_session, s.wait, s.responder,
-           CASE WHEN NOT %(hours_on)s OR s.answer IS NULL THEN s.wait
-                ELSE GREATEST(
-                   (k.before[a.i] + COALESCE(EXTRACT(EPOCH FROM
-                     LEAST(GREATEST(s.answer_at, k.opens_at[a.i]), k.closes_at[a.i])
-                     - k.opens_at[a.i]), 0))
-                   - (k.before[b.i] + COALESCE(EXTRACT(EPOCH FROM
-                     LEAST(GREATEST(s.sent_at, k.opens_at[b.i]), k.closes_at[b.i])
-                     - k.opens_at[b.i]), 0)), 0)
-                END AS response
-      FROM stretches s
-      CROSS JOIN calendar k
-      CROSS JOIN LATERAL (SELECT (s.day - k.first_day) + 1 AS i) b
-      CROSS JOIN LATERAL (
-          SELECT ((s.answer_at AT TIME ZONE %(tz)s)::date - k.first_day) + 1 AS i) a
+WITH timed AS (
+    SELECT connection_id, day, opens_session, wait, responder, response
+      FROM analytics_servicewait
+     WHERE workspace_id = %(ws)s AND opened_at >= %(start)s AND opened_at < %(end)s
 )
 SELECT GROUPING(connection_id) AS by_account_off, GROUPING(responder) AS by_responder_off,
        GROUPING(day) AS by_day_off, connection_id, responder, day,
        COUNT(*) FILTER (WHERE opens_session) AS sessions,
-       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY response) FILTER (WHERE opens_session),
-       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY response) FILTER (WHERE opens_session),
-       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY response),
-       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY response),
+       (PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY response)
+            FILTER (WHERE opens_session))[1],
+       (PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY response)
+            FILTER (WHERE opens_session))[2],
+       (PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY response))[1],
+       (PERCENTILE_CONT(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY response))[2],
        COUNT(*) AS stretches,
        COUNT(wait) AS answered,
        COUNT(*) FILTER (WHERE wait <= %(within)s) AS answered_in_time
@@ -252,26 +182,23 @@ def _figures(values: tuple[Any, ...], **extra: Any) -> ServiceFigures:
 def service_report(*, workspace: Workspace, period: Period) -> ServiceReport:
     """Sessions, response times, response rate and customer satisfaction over ``period``
     (days in the workspace's time zone): for the workspace, each of its TikTok Shop accounts
-    (all of them, idle ones too), each teammate and each day, busiest first. Six queries
-    whatever the size of the data."""
+    (all of them, idle ones too), each teammate and each day, busiest first. A handful of
+    queries whatever the size of the data, after bringing ``ServiceWait`` up to date (the
+    conversations changed since the last catch-up, a minute ago at most with the beat)."""
     hours = support_selectors.working_hours_get(workspace=workspace)
+    service_waits.waits_refresh(workspace=workspace, hours=hours)
     start, end = _bounds(period, workspace.timezone)
     params: dict[str, Any] = {
         "ws": workspace.pk,
-        "tz": workspace.timezone,
-        "since": start - SESSION_GAP,
         "start": start,
         "end": end,
-        "gap": SESSION_GAP,
         "within": ANSWER_WITHIN.total_seconds(),
-        "automation": AUTOMATION,
-        "hours_on": hours.counting,
         "satisfied": SATISFIED_FROM,
         "removed": REMOVED,
     }
     with transaction.atomic(), db.cursor() as cursor:
-        # The messages of the range are sorted in memory rather than on disk (tens of MB for
-        # a large Shop's month); for this transaction only.
+        # The range's waits are sorted in memory rather than on disk (several MB for a large
+        # Shop's quarter); for this transaction only.
         cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
         cursor.execute(_SQL, params)
         found = cursor.fetchall()

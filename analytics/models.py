@@ -2,6 +2,8 @@
 
 ``analytics.services.rollup_day`` recomputes one workspace-day from the base tables (what
 each figure counts is written there); the pages only add rows up over a date range.
+``ServiceWait`` does the same for Analytics → Customer service, a row per buyer message that
+waits for an answer (``analytics.service_waits``).
 """
 
 from typing import ClassVar
@@ -10,6 +12,8 @@ from django.db import models
 
 from chatsparks.workspaces.managers import TenantModel
 from chatsparks.workspaces.models import Workspace
+from inbox.models import Conversation, Message
+from integrations.models import Connection
 
 
 class DailyStat(TenantModel):
@@ -74,3 +78,45 @@ class RollupState(TenantModel):
 
     def __str__(self) -> str:
         return f"rollups of {self.workspace_id} at {self.refreshed_at}"
+
+
+class ServiceWait(TenantModel):
+    """A waiting stretch of a TikTok Shop chat: a buyer message that starts one, and what
+    answered it (``analytics.customer_service`` says what counts; ``analytics.service_waits``
+    derives these rows from the messages). ``responder`` is the answering teammate's user id,
+    or ``customer_service.AUTOMATION`` (-1) for the bot, the API or the TikTok Shop app.
+    ``day`` and ``response`` depend on the workspace's time zone and working hours as they
+    were when the row was derived (``ServiceWaitState.basis``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+    opens_session = models.BooleanField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    responder = models.BigIntegerField(null=True, blank=True)
+    wait = models.FloatField("seconds to the answer", null=True, blank=True)
+    day = models.DateField()  # of ``opened_at``, in the workspace's time zone
+    # The response time as the report counts it: ``wait``, or its part within working hours.
+    response = models.FloatField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        indexes: ClassVar = [models.Index(fields=["workspace", "opened_at"])]
+
+    def __str__(self) -> str:
+        return f"wait from {self.opened_at} in {self.conversation_id}"
+
+
+class ServiceWaitState(TenantModel):
+    """How far ``ServiceWait`` rows are up to date for a workspace: every message changed
+    before ``through`` (less a margin for transactions still open then) is in them, derived
+    with the time zone and working hours ``basis`` names. The row is locked while they are
+    brought up to date, so two catch-ups never interleave."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    through = models.DateTimeField(null=True, blank=True)
+    basis = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"service waits of {self.workspace_id} through {self.through}"

@@ -32,6 +32,7 @@ import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from chatsparks.celery import enqueue_on_commit
@@ -428,7 +429,7 @@ def shop_echo(
             if known.sent_at != sent_at and known.send_id is not None:
                 # Ours: it was sent when TikTok Shop says (its clock, whole seconds), not when
                 # we queued it; an order matched against the earlier time is matched again.
-                Message.unscoped.filter(pk=known.pk).update(sent_at=sent_at)
+                Message.unscoped.filter(pk=known.pk).update(sent_at=sent_at, changed_at=Now())
                 known.sent_at = sent_at
                 if "product" in known.payload:
                     hooks.shop_link_delivered(known)
@@ -442,7 +443,9 @@ def shop_echo(
         ).order_by("id")
         for send in in_flight:
             if _same_shop_content(send, message_type, content):
-                Message.unscoped.filter(send=send).update(external_id=message_id, sent_at=sent_at)
+                Message.unscoped.filter(send=send).update(
+                    external_id=message_id, sent_at=sent_at, changed_at=Now()
+                )
                 finish(send, Send.State.SENT, provider_id=message_id)
                 _link_delivered(send)
                 return "own send echoed before its answer"

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from chatsparks.workspaces.managers import TenantModel
 from chatsparks.workspaces.models import Workspace
@@ -182,6 +183,10 @@ class Message(TenantModel):
     # Teammates @mentioned in an internal note (user ids).
     mentions = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
     sent_at = models.DateTimeField()
+    # When the row was stored, or its ``sent_at`` last corrected (an echo of ours), by the
+    # database's clock: what the derived tables built from messages look for to catch up
+    # (``analytics.service_waits``).
+    changed_at = models.DateTimeField(db_default=Now(), editable=False)
 
     class Meta(TenantModel.Meta):
         ordering: ClassVar = ["sent_at", "id"]
@@ -194,7 +199,10 @@ class Message(TenantModel):
         ]
         # A thread in order; a conversation's messages in a time window (sessions, the shop
         # links attribution looks for before an order).
-        indexes: ClassVar = [models.Index(fields=["conversation", "sent_at"])]
+        indexes: ClassVar = [
+            models.Index(fields=["conversation", "sent_at"]),
+            models.Index(fields=["changed_at"], name="message_changed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.kind}: {self.text[:40]}"

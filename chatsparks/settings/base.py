@@ -239,6 +239,7 @@ CELERY_BEAT_SCHEDULE = {
     # Analytics rollups: today and yesterday for workspaces with new activity, and a nightly
     # settle of the weeks before (late replies, refunds, soft attributions decided).
     "analytics.refresh": {"task": "analytics.rollups_refresh", "schedule": 300.0},
+    "analytics.service_waits": {"task": "analytics.service_waits_refresh", "schedule": 60.0},
     "analytics.settle": {
         "task": "analytics.rollups_settle",
         "schedule": crontab(hour=2, minute=40),
