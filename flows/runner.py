@@ -30,7 +30,15 @@ from flows import blocks as flow_blocks
 from flows import replies
 from flows.conditions import THROTTLE, Facts, keyword_matcher, matches
 from flows.handoff import sensitive_hits
-from flows.models import AutomationSettings, Evaluation, PendingIntent, Run, RunStep, Trigger
+from flows.models import (
+    AutomationSettings,
+    Evaluation,
+    FlowVersion,
+    PendingIntent,
+    Run,
+    RunStep,
+    Trigger,
+)
 from inbox import active_contacts, dm
 from inbox import services as inbox_services
 from inbox.models import Comment, Contact, Conversation, Message
@@ -77,26 +85,36 @@ def _save(run: Run, **changes: Any) -> None:
 # -- starting ----------------------------------------------------------------------------------
 
 
+def _run_create(version: FlowVersion, **fields: Any) -> Run | None:
+    """A run at the first block of ``version``, looking for its door; None when the comment or
+    message in ``fields`` already started one (the unique constraints on ``Run``)."""
+    try:
+        with transaction.atomic():
+            return Run.objects.create(
+                flow_version=version,
+                state=Run.State.AWAITING_DOOR,
+                position=version.blocks[0]["id"] if version.blocks else "",
+                **fields,
+            )
+    except IntegrityError:
+        return None
+
+
 def run_start(*, trigger: Trigger, comment: Comment) -> Run | None:
     """A fired trigger's flow, started for the commenter (in the firing transaction)."""
     flow = trigger.flow
     version = flow.live_version if flow is not None else None
     if version is None or comment.contact_id is None:
         return None
-    first = version.blocks[0]["id"] if version.blocks else ""
-    try:
-        with transaction.atomic():
-            run = Run.objects.create(
-                workspace_id=comment.workspace_id,
-                connection_id=comment.connection_id,
-                flow_version=version,
-                trigger=trigger,
-                comment=comment,
-                contact_id=comment.contact_id,
-                state=Run.State.AWAITING_DOOR,
-                position=first,
-            )
-    except IntegrityError:  # this comment already started its run
+    run = _run_create(
+        version,
+        workspace_id=comment.workspace_id,
+        connection_id=comment.connection_id,
+        trigger=trigger,
+        comment=comment,
+        contact_id=comment.contact_id,
+    )
+    if run is None:
         return None
     _door_find(run)
     if run.state == Run.State.AWAITING_DOOR and run.door != Run.Door.KEYWORD_DM:
@@ -501,19 +519,15 @@ def _shop_chat_trigger(conversation: Conversation, message: Message) -> str:
     version = flow.live_version if flow is not None else None
     if flow is None or version is None:  # filtered above; kept honest for the type checker
         return unmatched
-    try:
-        with transaction.atomic():
-            run = Run.objects.create(
-                workspace_id=conversation.workspace_id,
-                connection_id=conversation.connection_id,
-                flow_version=version,
-                trigger=trigger,
-                message=message,
-                contact_id=conversation.contact_id,
-                state=Run.State.AWAITING_DOOR,
-                position=version.blocks[0]["id"] if version.blocks else "",
-            )
-    except IntegrityError:  # this message already started its run
+    run = _run_create(
+        version,
+        workspace_id=conversation.workspace_id,
+        connection_id=conversation.connection_id,
+        trigger=trigger,
+        message=message,
+        contact_id=conversation.contact_id,
+    )
+    if run is None:
         return ""
     inbox_services.system_note_add(
         conversation=conversation,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from chatsparks.ranking import ranks_moved, ranks_set
 from chatsparks.workspaces.models import Workspace
 from flows import blocks as flow_blocks
 from flows.models import (
@@ -92,29 +93,21 @@ PRIORITY_STEP = 10
 
 
 def triggers_reorder(*, workspace: Any, trigger_ids: list[int]) -> None:
-    """Priorities follow ``trigger_ids`` (first runs first). It must name every trigger of the
-    workspace exactly once, so a stale page can never silently drop one from the order."""
-    with transaction.atomic():
-        triggers = {t.pk: t for t in Trigger.objects.for_workspace(workspace).select_for_update()}
-        if sorted(trigger_ids) != sorted(triggers):
-            raise ValidationError("The list of triggers changed: reload the page and try again.")
-        for n, trigger_id in enumerate(trigger_ids, start=1):
-            trigger = triggers[trigger_id]
-            if trigger.priority != n * PRIORITY_STEP:
-                trigger.priority = n * PRIORITY_STEP
-                trigger.save(update_fields=["priority", "updated_at"])
+    """Priorities follow ``trigger_ids`` (first runs first), naming every trigger of the
+    workspace once (``chatsparks.ranking``)."""
+    ranks_set(
+        rows=Trigger.objects.for_workspace(workspace),
+        ids=trigger_ids,
+        field="priority",
+        step=PRIORITY_STEP,
+        stale="The list of triggers changed: reload the page and try again.",
+    )
 
 
 def trigger_move(*, trigger: Trigger, offset: int) -> None:
     """One place up (-1) or down (+1) in the priority order."""
-    ordered = list(
-        Trigger.objects.for_workspace(trigger.workspace_id)
-        .order_by("priority", "id")
-        .values_list("pk", flat=True)
-    )
-    at = ordered.index(trigger.pk)
-    to = max(0, min(len(ordered) - 1, at + offset))
-    ordered.insert(to, ordered.pop(at))
+    triggers = Trigger.objects.for_workspace(trigger.workspace_id)
+    ordered = ranks_moved(rows=triggers, pk=trigger.pk, offset=offset, field="priority")
     triggers_reorder(workspace=trigger.workspace_id, trigger_ids=ordered)
 
 

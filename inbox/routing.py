@@ -39,6 +39,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from chatsparks.keywords import KeywordMatcher
+from chatsparks.ranking import ranks_moved, ranks_set
 from chatsparks.users.models import User
 from chatsparks.workspaces.models import Membership, Workspace
 from inbox.models import (
@@ -401,32 +402,21 @@ def routing_rule_delete(*, rule: RoutingRule) -> None:
 
 
 def routing_rules_reorder(*, workspace: Workspace | int, rule_ids: Sequence[int]) -> None:
-    """Positions follow ``rule_ids`` (first runs first). It must name every rule of the
-    workspace exactly once, so a stale page can never silently drop one from the order."""
-    with transaction.atomic():
-        rules = {
-            r.pk: r
-            for r in RoutingRule.objects.for_workspace(workspace).select_for_update().order_by("pk")
-        }
-        if sorted(rule_ids) != sorted(rules):
-            raise ValidationError("The list of rules changed: reload the page and try again.")
-        for n, rule_id in enumerate(rule_ids, start=1):
-            rule = rules[rule_id]
-            if rule.position != n * POSITION_STEP:
-                rule.position = n * POSITION_STEP
-                rule.save(update_fields=["position", "updated_at"])
+    """Positions follow ``rule_ids`` (first runs first), naming every rule of the workspace
+    once (``chatsparks.ranking``)."""
+    ranks_set(
+        rows=RoutingRule.objects.for_workspace(workspace),
+        ids=list(rule_ids),
+        field="position",
+        step=POSITION_STEP,
+        stale="The list of rules changed: reload the page and try again.",
+    )
 
 
 def routing_rule_move(*, rule: RoutingRule, offset: int) -> None:
     """One place up (-1) or down (+1) in the order."""
-    ordered = list(
-        RoutingRule.objects.for_workspace(rule.workspace_id)
-        .order_by("position", "id")
-        .values_list("pk", flat=True)
-    )
-    at = ordered.index(rule.pk)
-    to = max(0, min(len(ordered) - 1, at + offset))
-    ordered.insert(to, ordered.pop(at))
+    rules = RoutingRule.objects.for_workspace(rule.workspace_id)
+    ordered = ranks_moved(rows=rules, pk=rule.pk, offset=offset, field="position")
     routing_rules_reorder(workspace=rule.workspace_id, rule_ids=ordered)
 
 
