@@ -12,6 +12,10 @@ DM goes through the first open door (DESIGN.md §5):
 4. otherwise the public reply invited a keyword DM, and the run waits as a pending intent
    until that DM opens a window (or the invitation expires).
 
+A Shop chat trigger starts its run on a buyer's message in TikTok Shop chat instead, through
+the Shop chat door at once (where the workspace let the bot answer in that Shop's chat); from
+then on the run is the same.
+
 Everything is decided inside the transaction that stored the event; DMs are ``Send`` rows sent
 after commit (``inbox.dm``). Waits are ``Run.wake_at``, woken by the ``flows.runs_wake`` beat.
 The evaluation log gets a note for each decision: the door taken or why none, and every block
