@@ -102,7 +102,8 @@ class TriggerForm(forms.ModelForm):
                 empty_label=None,
                 initial=self.instance.connection_id if self.instance.pk else None,
                 help_text="Its buyers' messages in Shop chat are watched. The flow answers only "
-                "where the bot is on for that Shop (Inbox → Shop chat settings).",
+                "where the bot is on for that Shop (Automation settings → TikTok Shop chat "
+                "settings).",
             )
             return
         for n in range(MAX_REPLY_VARIANTS):
