@@ -65,14 +65,6 @@ def connection_revoke(*, workspace_id: int, connection_id: int) -> str:
         return "already-invalid"
 
 
-_RETRY = {
-    "autoretry_for": (Transient,),
-    "retry_backoff": 15,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
-
-
 @shared_task(
     name="sync.connection_setup",
     bind=True,
