@@ -10,7 +10,7 @@ from chatsparks.workspaces.models import Workspace
 from flows import blocks as flow_blocks
 from flows.handoff import DEFAULTS as SENSITIVE_DEFAULTS
 from flows.models import AutomationSettings, Evaluation, Flow, SensitiveKeyword, Trigger
-from inbox.models import ShopChatSettings
+from inbox.selectors import shop_chat_connections
 from integrations.models import Connection, Provider, Sku
 
 DELETED_PRODUCT = ("DELETED", "deleted")  # as flows.blocks.catalog_for leaves them out
@@ -30,19 +30,9 @@ def tiktok_connection(*, workspace: Workspace) -> Connection | None:
 def shop_connections(*, workspace: Workspace) -> QuerySet[Connection]:
     """The TikTok Shops whose chat a Shop chat trigger may watch, live or not."""
     return (
-        Connection.objects.for_workspace(workspace)
-        .filter(provider=Provider.TIKTOK_SHOP)
+        shop_chat_connections(workspace=workspace)
         .exclude(status=Connection.Status.DISCONNECTED)
         .order_by("display_name", "id")
-    )
-
-
-def shops_bot_on(*, workspace: Workspace) -> set[int]:
-    """Ids of the Shops where the workspace lets the bot answer in chat."""
-    return set(
-        ShopChatSettings.objects.for_workspace(workspace)
-        .filter(bot_enabled=True)
-        .values_list("connection_id", flat=True)
     )
 
 

@@ -22,6 +22,7 @@ from flows.forms import (
     TriggerForm,
 )
 from flows.models import Flow, SensitiveKeyword, Trigger
+from inbox.selectors import shop_bot_enabled_ids
 from integrations.selectors import posts_recent
 
 
@@ -56,7 +57,7 @@ def automations(request: WorkspaceRequest) -> HttpResponse:
         {
             "connection": connection,
             "shops": list(shops),
-            "shops_bot_on": selectors.shops_bot_on(workspace=request.workspace),
+            "shops_bot_on": shop_bot_enabled_ids(workspace=request.workspace),
             "triggers": selectors.trigger_list(workspace=request.workspace),
             "evaluations": selectors.evaluations_recent(workspace=request.workspace),
             "can_edit": role_allows(request.membership.role, Permission.EDIT_AUTOMATIONS),

@@ -404,6 +404,15 @@ def shop_bot_enabled(*, connection_id: int) -> bool:
     return ShopChatSettings.unscoped.filter(connection_id=connection_id, bot_enabled=True).exists()
 
 
+def shop_bot_enabled_ids(*, workspace: Workspace | int) -> set[int]:
+    """The workspace's Shop accounts whose chat the bot may write in (``shop_bot_enabled``)."""
+    return set(
+        ShopChatSettings.objects.for_workspace(workspace)
+        .filter(bot_enabled=True)
+        .values_list("connection_id", flat=True)
+    )
+
+
 def shop_chat_connections(*, workspace: Workspace | int) -> QuerySet[Connection]:
     """The workspace's TikTok Shop accounts, oldest first."""
     return Connection.objects.for_workspace(workspace).filter(provider=Provider.TIKTOK_SHOP)
